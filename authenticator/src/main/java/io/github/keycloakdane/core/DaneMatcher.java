@@ -1,0 +1,230 @@
+package io.github.keycloakdane.core;
+
+import java.security.GeneralSecurityException;
+import java.security.PublicKey;
+import java.security.cert.CertPathValidator;
+import java.security.cert.CertificateFactory;
+import java.security.cert.PKIXCertPathValidatorResult;
+import java.security.cert.PKIXParameters;
+import java.security.cert.TrustAnchor;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Date;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * RFC 6698 / RFC 7671 matching of a presented certificate chain (leaf first) against a TLSA RRset, with the name rules
+ * of draft-ietf-dance-client-auth §5 and §8.2. A pure function: no I/O, no state; "now" comes from the policy.
+ *
+ * <p>Preference, as OpenSSL's danetest expects: end-entity records first (depth 0), then trust anchors from the
+ * lowest depth up, then trust anchors supplied by DNS itself. Any one usable record that matches authenticates.
+ */
+public final class DaneMatcher {
+
+    private DaneMatcher() {
+    }
+
+    public static MatchResult match(DaneName identity, List<X509Certificate> chain, Collection<TlsaRecord> records,
+                                    MatchPolicy policy) {
+        if (chain == null || chain.isEmpty() || chain.stream().anyMatch(java.util.Objects::isNull)) {
+            return MatchResult.fail(Reason.NO_CERTIFICATE, "no client certificate was presented");
+        }
+        List<TlsaRecord> usable = usableRecords(records, policy);
+        if (usable.isEmpty()) {
+            return MatchResult.fail(Reason.NO_USABLE_RECORDS, records.isEmpty() ? "the TLSA RRset is empty"
+                    : "none of the " + records.size() + " records is usable"
+                    + (policy.pkixEnabled() ? "" : " (PKIX-TA/PKIX-EE need a PKIX trust store)"));
+        }
+        Failures failures = new Failures();
+        Date now = Date.from(policy.clock().instant());
+        X509Certificate leaf = chain.get(0);
+
+        for (TlsaRecord r : usable) {
+            if (!r.usage().isEndEntity() || !r.matches(leaf)) {
+                continue;
+            }
+            if (r.usage() == CertUsage.PKIX_EE) {
+                PkixPath pkix = pkixPath(chain, policy.pkixTrust(), now);
+                if (pkix.error != null) {
+                    failures.add(Reason.CHAIN_INVALID, r + " matched the leaf, but PKIX validation failed: " + pkix.error);
+                    continue;
+                }
+            }
+            boolean nameRequired = r.usage() == CertUsage.PKIX_EE || policy.eeNameCheck();
+            if (nameRequired && !Certificates.hasDnsName(leaf, identity)) {
+                failures.add(Reason.NAME_MISMATCH, r + " matched the leaf, but " + identity
+                        + " is not among its SAN dNSNames " + Certificates.dnsNames(leaf));
+                continue;
+            }
+            return MatchResult.ok(r, 0);
+        }
+
+        for (int depth = 1; depth < chain.size(); depth++) {
+            X509Certificate anchor = chain.get(depth);
+            for (TlsaRecord r : usable) {
+                if (r.usage() != CertUsage.DANE_TA || !r.matches(anchor)) {
+                    continue;
+                }
+                String error = validateFromAnchor(chain.subList(0, depth), new TrustAnchor(anchor, null), anchor, now);
+                MatchResult result = nameChecked(r, depth, error, identity, leaf, failures);
+                if (result != null) {
+                    return result;
+                }
+            }
+        }
+
+        for (TlsaRecord r : usable) {
+            if (r.usage() != CertUsage.DANE_TA || r.matchingType() != MatchingType.FULL) {
+                continue;
+            }
+            // RFC 7671 §5.2: a Full(0) DANE-TA record may carry the trust anchor the client did not send.
+            X509Certificate top = chain.get(chain.size() - 1);
+            PublicKey key = r.dnsCertificate() != null ? r.dnsCertificate().getPublicKey() : r.dnsPublicKey();
+            if (!signedBy(top, key)) {
+                continue; // this record is not the issuer of the presented chain: no match
+            }
+            TrustAnchor anchor = r.dnsCertificate() != null
+                    ? new TrustAnchor(r.dnsCertificate(), null)
+                    : new TrustAnchor(top.getIssuerX500Principal(), key, null);
+            String error = validateFromAnchor(chain, anchor, r.dnsCertificate(), now);
+            MatchResult result = nameChecked(r, chain.size(), error, identity, leaf, failures);
+            if (result != null) {
+                return result;
+            }
+        }
+
+        if (usable.stream().anyMatch(r -> r.usage() == CertUsage.PKIX_TA)) {
+            PkixPath pkix = pkixPath(chain, policy.pkixTrust(), now);
+            List<X509Certificate> above = new ArrayList<>(pkix.path.subList(1, pkix.path.size()));
+            if (pkix.anchor != null) {
+                above.add(pkix.anchor);
+            }
+            for (int i = 0; i < above.size(); i++) {
+                for (TlsaRecord r : usable) {
+                    if (r.usage() == CertUsage.PKIX_TA && r.matches(above.get(i))) {
+                        MatchResult result = nameChecked(r, i + 1, pkix.error, identity, leaf, failures);
+                        if (result != null) {
+                            return result;
+                        }
+                    }
+                }
+            }
+        }
+        return failures.result();
+    }
+
+    /** Drops what this policy cannot use, then applies RFC 7671 §9 digest agility per usage and selector. */
+    static List<TlsaRecord> usableRecords(Collection<TlsaRecord> records, MatchPolicy policy) {
+        Map<String, Integer> strongest = new HashMap<>();
+        for (TlsaRecord r : records) {
+            if (r.matchingType() != MatchingType.FULL) {
+                strongest.merge(r.usage() + "/" + r.selector(), r.matchingType().strength, Math::max);
+            }
+        }
+        List<TlsaRecord> usable = new ArrayList<>();
+        for (TlsaRecord r : records) {
+            if (r.usage().isPkix() && !policy.pkixEnabled()) {
+                continue;
+            }
+            if (r.matchingType() != MatchingType.FULL
+                    && r.matchingType().strength < strongest.get(r.usage() + "/" + r.selector())) {
+                continue;
+            }
+            usable.add(r);
+        }
+        return usable;
+    }
+
+    private static MatchResult nameChecked(TlsaRecord r, int depth, String pathError, DaneName identity,
+                                           X509Certificate leaf, Failures failures) {
+        if (pathError != null) {
+            failures.add(Reason.CHAIN_INVALID, r + " matched the trust anchor at depth " + depth
+                    + ", but the path to the leaf does not validate: " + pathError);
+            return null;
+        }
+        // draft-ietf-dance-client-auth §5: with a trust-anchor usage the name MUST be a SAN dNSName of the leaf.
+        if (!Certificates.hasDnsName(leaf, identity)) {
+            failures.add(Reason.NAME_MISMATCH, r + " matched at depth " + depth + ", but " + identity
+                    + " is not among the leaf's SAN dNSNames " + Certificates.dnsNames(leaf));
+            return null;
+        }
+        return MatchResult.ok(r, depth);
+    }
+
+    /**
+     * Validates {@code path} (leaf first) up to {@code anchor}: signatures, validity, basicConstraints and key usage,
+     * by the JDK's PKIX validator. The JDK does not check a trust anchor certificate itself, so its dates and CA
+     * flags are checked here: an expired CA must not vouch for a client. Returns null when valid, else why not.
+     */
+    static String validateFromAnchor(List<X509Certificate> path, TrustAnchor anchor, X509Certificate anchorCert, Date at) {
+        try {
+            if (anchorCert != null) {
+                anchorCert.checkValidity(at);
+                boolean[] keyUsage = anchorCert.getKeyUsage();
+                if (anchorCert.getBasicConstraints() < 0 || (keyUsage != null && !keyUsage[5])) {
+                    return "the trust anchor " + anchorCert.getSubjectX500Principal() + " is not a CA certificate";
+                }
+            }
+            PKIXParameters params = new PKIXParameters(Set.of(anchor));
+            params.setRevocationEnabled(false);
+            params.setDate(at);
+            CertPathValidator.getInstance("PKIX")
+                    .validate(CertificateFactory.getInstance("X.509").generateCertPath(path), params);
+            return null;
+        } catch (GeneralSecurityException | RuntimeException e) {
+            return e.getMessage();
+        }
+    }
+
+    private record PkixPath(List<X509Certificate> path, X509Certificate anchor, String error) {
+    }
+
+    /** PKIX validation of the presented chain to the configured trust store (for usages 0 and 1). */
+    private static PkixPath pkixPath(List<X509Certificate> chain, Set<TrustAnchor> trust, Date at) {
+        List<X509Certificate> path = new ArrayList<>(chain);
+        // A client may send its root too; the validator wants the path without the anchor.
+        while (path.size() > 1 && trust.stream().anyMatch(t -> path.get(path.size() - 1).equals(t.getTrustedCert()))) {
+            path.remove(path.size() - 1);
+        }
+        try {
+            PKIXParameters params = new PKIXParameters(trust);
+            params.setRevocationEnabled(false);
+            params.setDate(at);
+            PKIXCertPathValidatorResult result = (PKIXCertPathValidatorResult) CertPathValidator.getInstance("PKIX")
+                    .validate(CertificateFactory.getInstance("X.509").generateCertPath(path), params);
+            return new PkixPath(path, result.getTrustAnchor().getTrustedCert(), null);
+        } catch (GeneralSecurityException | RuntimeException e) {
+            return new PkixPath(path, null, e.getMessage());
+        }
+    }
+
+    private static boolean signedBy(X509Certificate certificate, PublicKey key) {
+        try {
+            certificate.verify(key);
+            return true;
+        } catch (GeneralSecurityException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** Keeps the most telling failure: a record that matched but failed a later check beats "no match". */
+    private static final class Failures {
+        private Reason reason = Reason.NO_MATCH;
+        private String detail = "no usable TLSA record matches the presented certificate chain";
+
+        void add(Reason newReason, String newDetail) {
+            if (reason == Reason.NO_MATCH) {
+                reason = newReason;
+                detail = newDetail;
+            }
+        }
+
+        MatchResult result() {
+            return MatchResult.fail(reason, detail);
+        }
+    }
+}

@@ -1,0 +1,87 @@
+package io.github.keycloakdane.core;
+
+import java.security.cert.X509Certificate;
+import java.util.List;
+
+/**
+ * Ties the DANE steps together in the order that keeps untrusted input cheap: name syntax, allow list and certificate
+ * presence before any DNS query; then the DNSSEC-validated TLSA lookup; then the match. Thread-safe: one instance
+ * serves a whole server.
+ */
+public final class DaneVerifier {
+
+    private final TlsaSource source;
+    private final AllowList allowList;
+    private final MatchPolicy policy;
+
+    public DaneVerifier(TlsaSource source, AllowList allowList, MatchPolicy policy) {
+        this.source = source;
+        this.allowList = allowList;
+        this.policy = policy;
+    }
+
+    /** Verifies against this verifier's allow list. */
+    public DaneOutcome verify(String claimedIdentity, List<X509Certificate> chain) {
+        return verify(claimedIdentity, chain, null);
+    }
+
+    /**
+     * Verifies with an additional allow list (a flow's or a client's) that must admit the name as well; null adds none.
+     */
+    public DaneOutcome verify(String claimedIdentity, List<X509Certificate> chain, AllowList additional) {
+        DaneName name;
+        try {
+            name = DaneName.parse(claimedIdentity);
+        } catch (InvalidNameException e) {
+            return DaneOutcome.rejected(claimedIdentity, null, Reason.INVALID_NAME, e.getMessage());
+        }
+        if (!allowList.admits(name) || (additional != null && !additional.admits(name))) {
+            return DaneOutcome.rejected(name.value(), null, Reason.NOT_ALLOWED, name + " is not on the allow list");
+        }
+        if (chain == null || chain.isEmpty() || chain.stream().anyMatch(java.util.Objects::isNull)) {
+            return DaneOutcome.rejected(name.value(), null, Reason.NO_CERTIFICATE, "no client certificate was presented");
+        }
+        TlsaLookup lookup;
+        try {
+            lookup = source.lookup(name);
+        } catch (RuntimeException e) {
+            // fail closed on any resolver bug rather than let it surface as a server error
+            return DaneOutcome.rejected(name.value(), DnssecStatus.NETWORK_ERROR, Reason.DNS_ERROR,
+                    "TLSA lookup failed: " + e);
+        }
+        Reason dnsFailure = switch (lookup.status()) {
+            case SECURE -> null;
+            case INSECURE -> Reason.DNS_INSECURE;
+            case BOGUS -> Reason.DNS_BOGUS;
+            case NXDOMAIN, NODATA -> Reason.DNS_NO_RECORDS;
+            case TIMEOUT -> Reason.DNS_TIMEOUT;
+            case SERVFAIL, NETWORK_ERROR -> Reason.DNS_ERROR;
+        };
+        if (dnsFailure != null) {
+            return DaneOutcome.rejected(name.value(), lookup.status(), dnsFailure, lookup.detail());
+        }
+        if (lookup.records().isEmpty()) {
+            return DaneOutcome.rejected(name.value(), lookup.status(), Reason.NO_USABLE_RECORDS,
+                    "no usable TLSA record: " + lookup.unusable());
+        }
+        MatchResult match;
+        try {
+            match = DaneMatcher.match(name, chain, lookup.records(), policy);
+        } catch (RuntimeException e) {
+            return DaneOutcome.rejected(name.value(), lookup.status(), Reason.NO_MATCH, "matching failed: " + e);
+        }
+        if (!match.matched()) {
+            return DaneOutcome.rejected(name.value(), lookup.status(), match.reason(), match.detail());
+        }
+        return new DaneOutcome(true, name.value(), lookup.status(), match.record(), match.depth(), Reason.OK,
+                match.detail());
+    }
+
+    public AllowList allowList() {
+        return allowList;
+    }
+
+    public MatchPolicy policy() {
+        return policy;
+    }
+}

@@ -1,0 +1,245 @@
+package io.github.keycloakdane.dns;
+
+import io.github.keycloakdane.core.DaneName;
+import io.github.keycloakdane.core.DnssecStatus;
+import io.github.keycloakdane.core.TlsaLookup;
+import io.github.keycloakdane.core.TlsaRecord;
+import io.github.keycloakdane.core.TlsaSource;
+import io.github.keycloakdane.core.UnusableRecordException;
+import org.xbill.DNS.CNAMERecord;
+import org.xbill.DNS.DClass;
+import org.xbill.DNS.Flags;
+import org.xbill.DNS.Message;
+import org.xbill.DNS.Name;
+import org.xbill.DNS.Rcode;
+import org.xbill.DNS.Resolver;
+import org.xbill.DNS.ResolverConfig;
+import org.xbill.DNS.Section;
+import org.xbill.DNS.SimpleResolver;
+import org.xbill.DNS.TLSARecord;
+import org.xbill.DNS.TXTRecord;
+import org.xbill.DNS.TextParseException;
+import org.xbill.DNS.Type;
+import org.xbill.DNS.dnssec.ValidatingResolver;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Fetches TLSA RRsets with dnsjava and decides whether they are DNSSEC-secure.
+ *
+ * <p>Default mode: validate locally with dnsjava's {@link ValidatingResolver} against the configured trust anchors
+ * (the IANA root by default); the upstream AD bit is ignored. Opt-in mode ({@code trustAd}): believe the AD bit of
+ * the configured resolver, which is only as safe as the path to it (RFC 4035 §4.9.3, RFC 6698 §4.1).
+ */
+public final class DnsTlsaSource implements TlsaSource {
+
+    private static final System.Logger LOG = System.getLogger(DnsTlsaSource.class.getName());
+    private static final int MAX_CNAME_LINKS = 8;
+
+    private final DnsSettings settings;
+    private final InetSocketAddress resolverAddress;
+    private final Resolver resolver;
+    private final LookupCache cache;
+
+    public DnsTlsaSource(DnsSettings settings) {
+        this(settings, Clock.systemUTC());
+    }
+
+    public DnsTlsaSource(DnsSettings settings, Clock clock) {
+        this.settings = settings;
+        this.resolverAddress = settings.resolver() != null ? settings.resolver() : systemResolver();
+        SimpleResolver head = new SimpleResolver(resolverAddress);
+        head.setTimeout(settings.timeout());
+        if (settings.trustAd()) {
+            if (!resolverAddress.getAddress().isLoopbackAddress()) {
+                LOG.log(System.Logger.Level.WARNING, "DANE: trusting the AD bit of " + resolverAddress
+                        + ", which is not on loopback: anyone on the path can forge DNSSEC status."
+                        + " Use local validation (trust-ad=false) unless the channel is secured.");
+            }
+            head.setEDNS(0, 1232, 0, List.of());
+            this.resolver = head;
+        } else {
+            ValidatingResolver validating = new ValidatingResolver(head);
+            String anchors = settings.trustAnchors() != null ? settings.trustAnchors() : DnsSettings.IANA_ROOT_ANCHORS;
+            try {
+                validating.loadTrustAnchors(new ByteArrayInputStream(anchors.getBytes(StandardCharsets.UTF_8)));
+            } catch (IOException | RuntimeException e) {
+                throw new IllegalArgumentException("cannot read trust anchors: " + e.getMessage(), e);
+            }
+            if (validating.getTrustAnchors().items().isEmpty()) {
+                throw new IllegalArgumentException("the trust anchors contain no DS or DNSKEY record");
+            }
+            this.resolver = validating;
+        }
+        this.cache = new LookupCache(settings.maxTtl(), settings.negativeTtl(), settings.cacheSize(), clock);
+    }
+
+    private static InetSocketAddress systemResolver() {
+        List<InetSocketAddress> servers = ResolverConfig.getCurrentConfig().servers();
+        if (servers.isEmpty()) {
+            throw new IllegalArgumentException("no resolver configured and none found in the system configuration");
+        }
+        return servers.get(0);
+    }
+
+    public InetSocketAddress resolverAddress() {
+        return resolverAddress;
+    }
+
+    public DnsSettings settings() {
+        return settings;
+    }
+
+    @Override
+    public TlsaLookup lookup(DaneName name) {
+        return cache.get(name, this::fetch);
+    }
+
+    /** Drops every cached answer (for operators and tests). */
+    public void clearCache() {
+        cache.clear();
+    }
+
+    private TlsaLookup fetch(DaneName name) {
+        long deadline = System.nanoTime() + settings.timeout().toNanos();
+        Name qname;
+        try {
+            qname = Name.fromString(name.fqdn());
+        } catch (TextParseException e) {
+            return TlsaLookup.failed(DnssecStatus.NETWORK_ERROR, "not a DNS name: " + e.getMessage());
+        }
+        List<String> path = new ArrayList<>();
+        long ttl = Long.MAX_VALUE;
+        for (int link = 0; link <= MAX_CNAME_LINKS; link++) {
+            Message response;
+            try {
+                response = send(qname, deadline);
+            } catch (TimeoutException e) {
+                return TlsaLookup.failed(DnssecStatus.TIMEOUT, "no answer for " + qname + " within "
+                        + settings.timeout().toMillis() + " ms from " + resolverAddress);
+            } catch (IOException e) {
+                return TlsaLookup.failed(DnssecStatus.NETWORK_ERROR, "query for " + qname + " to " + resolverAddress
+                        + " failed: " + e.getMessage());
+            }
+            int rcode = response.getRcode();
+            boolean secure = response.getHeader().getFlag(Flags.AD);
+            if (rcode == Rcode.SERVFAIL) {
+                String reason = validationReason(response);
+                return reason != null
+                        ? TlsaLookup.failed(DnssecStatus.BOGUS, "DNSSEC validation of " + qname + " failed: " + reason)
+                        : TlsaLookup.failed(DnssecStatus.SERVFAIL, "SERVFAIL for " + qname + " from " + resolverAddress);
+            }
+            if (rcode != Rcode.NOERROR && rcode != Rcode.NXDOMAIN) {
+                return TlsaLookup.failed(DnssecStatus.SERVFAIL, Rcode.string(rcode) + " for " + qname);
+            }
+            if (!secure) {
+                return TlsaLookup.failed(DnssecStatus.INSECURE, "the answer for " + qname + " (" + Rcode.string(rcode)
+                        + ") is not DNSSEC-secure" + (path.isEmpty() ? "" : " (via CNAME " + path + ")"));
+            }
+            if (rcode == Rcode.NXDOMAIN) {
+                return TlsaLookup.failed(DnssecStatus.NXDOMAIN, qname + " does not exist (secure denial)");
+            }
+            // Follow CNAMEs inside the (validated) answer; each link of the chain is part of what was validated.
+            Name current = qname;
+            List<TLSARecord> tlsa = new ArrayList<>();
+            boolean moved = true;
+            while (moved) {
+                moved = false;
+                for (org.xbill.DNS.Record r : response.getSection(Section.ANSWER)) {
+                    if (!r.getName().equals(current)) {
+                        continue;
+                    }
+                    if (r instanceof TLSARecord t) {
+                        tlsa.add(t);
+                        ttl = Math.min(ttl, t.getTTL());
+                    } else if (r instanceof CNAMERecord c && tlsa.isEmpty() && path.size() < MAX_CNAME_LINKS) {
+                        ttl = Math.min(ttl, c.getTTL());
+                        current = c.getTarget();
+                        path.add(current.toString());
+                        moved = true;
+                        break;
+                    }
+                }
+            }
+            if (!tlsa.isEmpty()) {
+                return secureAnswer(tlsa, ttl, path);
+            }
+            if (current.equals(qname)) {
+                return TlsaLookup.failed(DnssecStatus.NODATA, qname + " has no TLSA records (secure denial)");
+            }
+            qname = current; // the CNAME target was not answered: query it, it must be secure too
+        }
+        return TlsaLookup.failed(DnssecStatus.SERVFAIL, "CNAME chain longer than " + MAX_CNAME_LINKS + ": " + path);
+    }
+
+    private Message send(Name qname, long deadlineNanos) throws TimeoutException, IOException {
+        long remaining = deadlineNanos - System.nanoTime();
+        if (remaining <= 0) {
+            throw new TimeoutException();
+        }
+        Message query = Message.newQuery(org.xbill.DNS.Record.newRecord(qname, Type.TLSA, DClass.IN));
+        if (settings.trustAd()) {
+            query.getHeader().setFlag(Flags.AD); // RFC 6840 §5.7: ask the resolver to report AD
+        }
+        CompletableFuture<Message> future = resolver.sendAsync(query).toCompletableFuture();
+        try {
+            return future.get(remaining, TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            future.cancel(true);
+            throw new IOException("interrupted");
+        } catch (TimeoutException e) {
+            future.cancel(true);
+            throw e;
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof SocketTimeoutException || cause instanceof TimeoutException) {
+                throw new TimeoutException();
+            }
+            throw cause instanceof IOException io ? io : new IOException(String.valueOf(cause), cause);
+        }
+    }
+
+    private static TlsaLookup secureAnswer(List<TLSARecord> tlsa, long ttl, List<String> path) {
+        List<TlsaRecord> usable = new ArrayList<>();
+        List<String> unusable = new ArrayList<>();
+        for (TLSARecord t : tlsa) {
+            try {
+                usable.add(TlsaRecord.of(t.getCertificateUsage(), t.getSelector(), t.getMatchingType(),
+                        t.getCertificateAssociationData()));
+            } catch (UnusableRecordException e) {
+                unusable.add(e.getMessage());
+            }
+        }
+        String detail = tlsa.size() + " TLSA record(s), " + usable.size() + " usable"
+                + (path.isEmpty() ? "" : ", via CNAME " + path);
+        return new TlsaLookup(DnssecStatus.SECURE, usable, unusable, ttl == Long.MAX_VALUE ? 0 : ttl, detail);
+    }
+
+    /** dnsjava's validator puts its reason in a TXT record of a private class in the additional section. */
+    private static String validationReason(Message response) {
+        for (org.xbill.DNS.Record r : response.getSection(Section.ADDITIONAL)) {
+            if (r.getDClass() == ValidatingResolver.VALIDATION_REASON_QCLASS && r instanceof TXTRecord txt) {
+                return String.join(" ", txt.getStrings());
+            }
+        }
+        return null;
+    }
+
+    /** For tools: how long a lookup may take. */
+    public Duration timeout() {
+        return settings.timeout();
+    }
+}

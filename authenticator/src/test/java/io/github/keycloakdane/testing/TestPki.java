@@ -1,0 +1,212 @@
+package io.github.keycloakdane.testing;
+
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.cert.X509v3CertificateBuilder;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.PrivateKey;
+import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
+import java.security.spec.ECGenParameterSpec;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Date;
+import java.util.List;
+
+/**
+ * Keys and certificates made at test time with BouncyCastle: self-signed roots, intermediates and leaves of each key
+ * type DANE clients use. Nothing is read from disk; every run gets fresh keys.
+ */
+public final class TestPki {
+
+    public enum KeyType {
+        RSA("SHA256withRSA"), EC_P256("SHA256withECDSA"), ED25519("Ed25519");
+
+        final String signatureAlgorithm;
+
+        KeyType(String signatureAlgorithm) {
+            this.signatureAlgorithm = signatureAlgorithm;
+        }
+    }
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private TestPki() {
+    }
+
+    /** A certificate with its key pair. */
+    public record Issued(X509Certificate cert, KeyPair keyPair) {
+        public String pem() {
+            return TestPki.pem(List.of(cert));
+        }
+    }
+
+    public static KeyPair keyPair(KeyType type) {
+        try {
+            return switch (type) {
+                case RSA -> {
+                    KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
+                    g.initialize(2048, RANDOM);
+                    yield g.generateKeyPair();
+                }
+                case EC_P256 -> {
+                    KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
+                    g.initialize(new ECGenParameterSpec("secp256r1"), RANDOM);
+                    yield g.generateKeyPair();
+                }
+                case ED25519 -> KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+            };
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A self-signed (or, with {@link Builder#issuer}, issued) CA certificate. */
+    public static Builder ca(String commonName) {
+        return new Builder(commonName, true);
+    }
+
+    /** An end-entity certificate (self-signed unless an issuer is set). */
+    public static Builder leaf(String commonName) {
+        return new Builder(commonName, false);
+    }
+
+    public static final class Builder {
+        private final String commonName;
+        private final boolean ca;
+        private Issued issuer;
+        private KeyType keyType = KeyType.EC_P256;
+        private KeyPair keyPair;
+        private Instant notBefore = Instant.now().minus(Duration.ofDays(1));
+        private Instant notAfter = Instant.now().plus(Duration.ofDays(30));
+        private final List<String> dnsNames = new ArrayList<>();
+
+        private Builder(String commonName, boolean ca) {
+            this.commonName = commonName;
+            this.ca = ca;
+        }
+
+        public Builder issuer(Issued signer) {
+            this.issuer = signer;
+            return this;
+        }
+
+        public Builder keyType(KeyType type) {
+            this.keyType = type;
+            return this;
+        }
+
+        public Builder keyPair(KeyPair pair) {
+            this.keyPair = pair;
+            return this;
+        }
+
+        public Builder validity(Instant from, Instant until) {
+            this.notBefore = from;
+            this.notAfter = until;
+            return this;
+        }
+
+        /** Valid in the past only. */
+        public Builder expired() {
+            return validity(Instant.now().minus(Duration.ofDays(60)), Instant.now().minus(Duration.ofDays(30)));
+        }
+
+        /** Valid in the future only. */
+        public Builder notYetValid() {
+            return validity(Instant.now().plus(Duration.ofDays(30)), Instant.now().plus(Duration.ofDays(60)));
+        }
+
+        /** notAfter before notBefore: a certificate that is never valid (OpenSSL danetest #1-4). */
+        public Builder neverValid() {
+            return validity(Instant.now().plus(Duration.ofDays(1)), Instant.now().minus(Duration.ofDays(1)));
+        }
+
+        public Builder dnsNames(String... names) {
+            dnsNames.addAll(List.of(names));
+            return this;
+        }
+
+        public Issued build() {
+            try {
+                KeyPair subjectKeys = keyPair != null ? keyPair : TestPki.keyPair(keyType);
+                X500Name subject = new X500Name("CN=" + commonName);
+                X500Name issuerName = issuer == null ? subject
+                        : new X500Name(issuer.cert().getSubjectX500Principal().getName());
+                PrivateKey signingKey = issuer == null ? subjectKeys.getPrivate() : issuer.keyPair().getPrivate();
+                String signatureAlgorithm = signatureAlgorithm(signingKey);
+                X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(issuerName,
+                        new BigInteger(64, RANDOM).abs().add(BigInteger.ONE), Date.from(notBefore), Date.from(notAfter),
+                        subject, subjectKeys.getPublic());
+                builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(ca));
+                builder.addExtension(Extension.keyUsage, true, ca
+                        ? new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign | KeyUsage.digitalSignature)
+                        : new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment));
+                if (!dnsNames.isEmpty()) {
+                    GeneralName[] names = dnsNames.stream()
+                            .map(n -> new GeneralName(GeneralName.dNSName, n)).toArray(GeneralName[]::new);
+                    builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(names));
+                }
+                X509Certificate cert = new JcaX509CertificateConverter()
+                        .getCertificate(builder.build(new JcaContentSignerBuilder(signatureAlgorithm).build(signingKey)));
+                return new Issued(cert, subjectKeys);
+            } catch (Exception e) {
+                throw new IllegalStateException("cannot issue test certificate " + commonName, e);
+            }
+        }
+
+        private static String signatureAlgorithm(PrivateKey key) {
+            return switch (key.getAlgorithm()) {
+                case "RSA" -> KeyType.RSA.signatureAlgorithm;
+                case "EC" -> KeyType.EC_P256.signatureAlgorithm;
+                default -> KeyType.ED25519.signatureAlgorithm;
+            };
+        }
+    }
+
+    /** PEM text of the certificates, in order. */
+    public static String pem(List<X509Certificate> certs) {
+        StringBuilder sb = new StringBuilder();
+        Base64.Encoder b64 = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII));
+        for (X509Certificate cert : certs) {
+            try {
+                sb.append("-----BEGIN CERTIFICATE-----\n").append(b64.encodeToString(cert.getEncoded()))
+                        .append("\n-----END CERTIFICATE-----\n");
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return sb.toString();
+    }
+
+    /** PEM text of a private key (PKCS#8), e.g. for curl or nginx. */
+    public static String pem(PrivateKey key) {
+        Base64.Encoder b64 = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII));
+        return "-----BEGIN PRIVATE KEY-----\n" + b64.encodeToString(key.getEncoded()) + "\n-----END PRIVATE KEY-----\n";
+    }
+
+    public static Path writePem(Path file, List<X509Certificate> certs) {
+        try {
+            return Files.writeString(file, pem(certs));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
