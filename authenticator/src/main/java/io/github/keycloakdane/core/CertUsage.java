@@ -20,7 +20,7 @@ public enum CertUsage {
         return this == PKIX_TA || this == PKIX_EE;
     }
 
-    static CertUsage of(int code) {
+    public static CertUsage of(int code) {
         for (CertUsage u : values()) {
             if (u.code == code) {
                 return u;

@@ -37,7 +37,7 @@ public enum MatchingType {
         }
     }
 
-    static MatchingType of(int code) {
+    public static MatchingType of(int code) {
         for (MatchingType m : values()) {
             if (m.code == code) {
                 return m;

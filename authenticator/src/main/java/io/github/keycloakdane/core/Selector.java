@@ -10,7 +10,7 @@ public enum Selector {
         this.code = code;
     }
 
-    static Selector of(int code) {
+    public static Selector of(int code) {
         for (Selector s : values()) {
             if (s.code == code) {
                 return s;

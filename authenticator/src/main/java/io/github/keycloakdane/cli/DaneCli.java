@@ -1,0 +1,353 @@
+package io.github.keycloakdane.cli;
+
+import io.github.keycloakdane.core.AllowList;
+import io.github.keycloakdane.core.CertUsage;
+import io.github.keycloakdane.core.Certificates;
+import io.github.keycloakdane.core.DaneMatcher;
+import io.github.keycloakdane.core.DaneName;
+import io.github.keycloakdane.core.DaneOutcome;
+import io.github.keycloakdane.core.DaneVerifier;
+import io.github.keycloakdane.core.InvalidNameException;
+import io.github.keycloakdane.core.MatchPolicy;
+import io.github.keycloakdane.core.MatchResult;
+import io.github.keycloakdane.core.MatchingType;
+import io.github.keycloakdane.core.Selector;
+import io.github.keycloakdane.core.TlsaLookup;
+import io.github.keycloakdane.core.TlsaRecord;
+import io.github.keycloakdane.core.UnusableRecordException;
+import io.github.keycloakdane.dns.DnsSettings;
+import io.github.keycloakdane.dns.DnsTlsaSource;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.TrustAnchor;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The operator CLI, the jar's Main-Class: make TLSA records for a certificate, test a match offline, look up and
+ * verify a client against live DNS. Exit codes: 0 success, 1 a negative answer (no match, not secure), 2 bad usage
+ * or unreadable input.
+ */
+public final class DaneCli {
+
+    static final int OK = 0;
+    static final int NEGATIVE = 1;
+    static final int USAGE = 2;
+
+    static final String HELP = """
+            keycloak-dane: DANE client authentication (IETF DANCE) tools
+
+            usage:
+              java -jar keycloak-dane.jar tlsa   --cert FILE.pem [--usage U --selector S --matching-type M] [--name NAME]
+              java -jar keycloak-dane.jar match  --name NAME --tlsa FILE --chain FILE.pem [--ee-name-check] [--pkix-trust FILE.pem]
+              java -jar keycloak-dane.jar lookup NAME [--resolver HOST[:PORT]] [--trust-anchors FILE] [--trust-ad] [--timeout MS]
+              java -jar keycloak-dane.jar verify NAME --chain FILE.pem [--resolver HOST[:PORT]] [--trust-anchors FILE] [--trust-ad]
+                                                    [--timeout MS] [--ee-name-check] [--pkix-trust FILE.pem]
+
+            tlsa     print the TLSA record for the first certificate in FILE.pem (default 3 1 1: DANE-EE, SPKI, SHA-256),
+                     as 'NAME. IN TLSA U S M HEX' when --name is given. For DANE-TA (usage 2) pass the CA certificate.
+            match    offline: does the chain (PEM, leaf first) match one of the records in the TLSA file (one
+                     'U S M HEX' record a line, '#' comments and blank lines ignored) for NAME?
+                     prints 'MATCH usage=U selector=S matching-type=M depth=D' (exit 0) or 'NO-MATCH REASON: why' (exit 1).
+            lookup   fetch NAME's TLSA RRset and print its DNSSEC status and records; exit 0 only when SECURE with at
+                     least one usable record.
+            verify   lookup + match: exit 0 only when the chain authenticates as NAME.
+
+            options:
+              --resolver HOST[:PORT]   resolver to query (default: first nameserver in /etc/resolv.conf)
+              --trust-anchors FILE     DS/DNSKEY records in zone-file syntax (default: the IANA root anchors)
+              --trust-ad               trust the resolver's AD bit instead of validating locally (loopback/secured only)
+              --timeout MS             bound on one lookup (default 2000)
+              --ee-name-check          DANE-EE also requires NAME among the leaf's SAN dNSNames
+              --pkix-trust FILE.pem    CA certificates that enable PKIX-TA(0)/PKIX-EE(1) records
+
+            exit codes: 0 success, 1 negative answer (no match / not secure / not authenticated), 2 usage or unreadable input
+            """;
+
+    private final PrintStream out;
+    private final PrintStream err;
+
+    DaneCli(PrintStream out, PrintStream err) {
+        this.out = out;
+        this.err = err;
+    }
+
+    public static void main(String[] args) {
+        System.exit(new DaneCli(System.out, System.err).run(args));
+    }
+
+    /** Thrown for bad usage or unreadable input: exit 2 with the message on stderr. */
+    static final class UsageException extends Exception {
+        UsageException(String message) {
+            super(message);
+        }
+    }
+
+    int run(String[] args) {
+        if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help")) {
+            (args.length == 0 ? err : out).print(HELP);
+            return args.length == 0 ? USAGE : OK;
+        }
+        try {
+            Arguments a = Arguments.parse(args);
+            if (a.flags.contains("--help")) {
+                out.print(HELP);
+                return OK;
+            }
+            return switch (args[0]) {
+                case "tlsa" -> tlsa(a);
+                case "match" -> match(a);
+                case "lookup" -> lookup(a);
+                case "verify" -> verify(a);
+                default -> throw new UsageException("unknown command '" + args[0] + "' (try --help)");
+            };
+        } catch (UsageException e) {
+            err.println("keycloak-dane: " + e.getMessage());
+            return USAGE;
+        }
+    }
+
+    private int tlsa(Arguments a) throws UsageException {
+        a.allow(Set.of("--cert", "--usage", "--selector", "--matching-type", "--name"), Set.of(), 0);
+        X509Certificate cert = readChain(a.required("--cert")).get(0);
+        int usage = a.intOption("--usage", 3);
+        int selectorCode = a.intOption("--selector", 1);
+        int matchingCode = a.intOption("--matching-type", 1);
+        Selector selector = Selector.of(selectorCode);
+        MatchingType matchingType = MatchingType.of(matchingCode);
+        if (CertUsage.of(usage) == null || selector == null || matchingType == null) {
+            throw new UsageException("usage must be 0-3, selector 0-1, matching type 0-2");
+        }
+        byte[] selected = selector == Selector.CERT ? Certificates.der(cert) : Certificates.subjectPublicKeyInfo(cert);
+        if (selected == null) {
+            throw new UsageException("cannot read the certificate's " + selector);
+        }
+        String record = usage + " " + selectorCode + " " + matchingCode + " "
+                + HexFormat.of().formatHex(matchingType.apply(selected));
+        String name = a.option("--name");
+        if (name != null) {
+            out.println(parseName(name).fqdn() + " IN TLSA " + record);
+        } else {
+            out.println(record);
+        }
+        return OK;
+    }
+
+    private int match(Arguments a) throws UsageException {
+        a.allow(Set.of("--name", "--tlsa", "--chain", "--pkix-trust"), Set.of("--ee-name-check"), 0);
+        DaneName name = parseName(a.required("--name"));
+        List<TlsaRecord> records = new ArrayList<>();
+        List<String> unusable = new ArrayList<>();
+        readRecords(a.required("--tlsa"), records, unusable);
+        for (String u : unusable) {
+            err.println("unusable record ignored: " + u);
+        }
+        List<X509Certificate> chain = readChain(a.required("--chain"));
+        MatchResult result = DaneMatcher.match(name, chain, records, policy(a));
+        if (result.matched()) {
+            TlsaRecord r = result.record();
+            out.println("MATCH usage=" + r.usage().code + " selector=" + r.selector().code + " matching-type="
+                    + r.matchingType().code + " depth=" + result.depth() + " (" + r.usage() + ")");
+            return OK;
+        }
+        out.println("NO-MATCH " + result.reason() + ": " + result.detail());
+        return NEGATIVE;
+    }
+
+    private int lookup(Arguments a) throws UsageException {
+        a.allow(Set.of("--resolver", "--trust-anchors", "--timeout"), Set.of("--trust-ad"), 1);
+        DaneName name = parseName(a.positional(0));
+        DnsTlsaSource source = dnsSource(a);
+        TlsaLookup lookup = source.lookup(name);
+        out.println(name + " " + lookup.status() + " (" + lookup.detail() + ") via " + source.resolverAddress());
+        for (TlsaRecord r : lookup.records()) {
+            out.println(name.fqdn() + " " + lookup.ttlSeconds() + " IN TLSA " + r.toPresentation());
+        }
+        for (String u : lookup.unusable()) {
+            out.println("; unusable: " + u);
+        }
+        return lookup.isSecure() && !lookup.records().isEmpty() ? OK : NEGATIVE;
+    }
+
+    private int verify(Arguments a) throws UsageException {
+        a.allow(Set.of("--chain", "--resolver", "--trust-anchors", "--timeout", "--pkix-trust"),
+                Set.of("--trust-ad", "--ee-name-check"), 1);
+        String name = a.positional(0);
+        parseName(name);
+        List<X509Certificate> chain = readChain(a.required("--chain"));
+        DaneVerifier verifier = new DaneVerifier(dnsSource(a), AllowList.any(), policy(a));
+        DaneOutcome outcome = verifier.verify(name, chain);
+        out.println(outcome);
+        return outcome.authenticated() ? OK : NEGATIVE;
+    }
+
+    private DnsTlsaSource dnsSource(Arguments a) throws UsageException {
+        DnsSettings settings = DnsSettings.defaults();
+        try {
+            if (a.option("--resolver") != null) {
+                settings = settings.withResolver(DnsSettings.parseResolver(a.option("--resolver")));
+            }
+            if (a.option("--trust-anchors") != null) {
+                settings = settings.withTrustAnchors(readText(a.option("--trust-anchors")));
+            }
+            settings = settings.withTrustAd(a.flags.contains("--trust-ad"))
+                    .withTimeout(Duration.ofMillis(a.intOption("--timeout", 2000)));
+            return new DnsTlsaSource(settings);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+    }
+
+    private MatchPolicy policy(Arguments a) throws UsageException {
+        MatchPolicy policy = MatchPolicy.defaults().withEeNameCheck(a.flags.contains("--ee-name-check"));
+        String trustFile = a.option("--pkix-trust");
+        if (trustFile != null) {
+            Set<TrustAnchor> anchors = new LinkedHashSet<>();
+            for (X509Certificate ca : readChain(trustFile)) {
+                anchors.add(new TrustAnchor(ca, null));
+            }
+            policy = policy.withPkixTrust(anchors);
+        }
+        return policy;
+    }
+
+    private static DaneName parseName(String name) throws UsageException {
+        try {
+            return DaneName.parse(name);
+        } catch (InvalidNameException e) {
+            throw new UsageException("invalid name '" + name + "': " + e.getMessage());
+        }
+    }
+
+    static void readRecords(String file, List<TlsaRecord> records, List<String> unusable) throws UsageException {
+        String[] lines = readText(file).split("\\R");
+        for (int i = 0; i < lines.length; i++) {
+            String line = lines[i];
+            int hash = line.indexOf('#');
+            if (hash >= 0) {
+                line = line.substring(0, hash);
+            }
+            if (line.isBlank()) {
+                continue;
+            }
+            try {
+                records.add(TlsaRecord.parse(line));
+            } catch (UnusableRecordException e) {
+                unusable.add(e.getMessage());
+            } catch (IllegalArgumentException e) {
+                throw new UsageException(file + " line " + (i + 1) + ": " + e.getMessage());
+            }
+        }
+    }
+
+    static List<X509Certificate> readChain(String file) throws UsageException {
+        try (InputStream in = Files.newInputStream(Path.of(file))) {
+            List<X509Certificate> chain = new ArrayList<>();
+            for (var c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+                chain.add((X509Certificate) c);
+            }
+            if (chain.isEmpty()) {
+                throw new UsageException(file + ": no certificate found");
+            }
+            return chain;
+        } catch (IOException e) {
+            throw new UsageException("cannot read " + file + ": " + e.getMessage());
+        } catch (CertificateException e) {
+            throw new UsageException(file + ": not PEM certificates: " + e.getMessage());
+        }
+    }
+
+    private static String readText(String file) throws UsageException {
+        try {
+            return Files.readString(Path.of(file), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UsageException("cannot read " + file + ": " + e.getMessage());
+        }
+    }
+
+    /** {@code --option value} pairs, boolean {@code --flags} and positional arguments after the command. */
+    static final class Arguments {
+        final Map<String, String> options = new HashMap<>();
+        final Set<String> flags = new LinkedHashSet<>();
+        final List<String> positionals = new ArrayList<>();
+
+        static Arguments parse(String[] args) throws UsageException {
+            Arguments a = new Arguments();
+            for (int i = 1; i < args.length; i++) {
+                String arg = args[i];
+                if (arg.startsWith("--")) {
+                    boolean isFlag = arg.equals("--help") || arg.equals("--trust-ad") || arg.equals("--ee-name-check");
+                    if (isFlag) {
+                        a.flags.add(arg);
+                    } else if (i + 1 < args.length) {
+                        a.options.put(arg, args[++i]);
+                    } else {
+                        throw new UsageException(arg + " needs a value");
+                    }
+                } else {
+                    a.positionals.add(arg);
+                }
+            }
+            return a;
+        }
+
+        void allow(Set<String> allowedOptions, Set<String> allowedFlags, int positionalCount) throws UsageException {
+            for (String o : options.keySet()) {
+                if (!allowedOptions.contains(o)) {
+                    throw new UsageException("unknown option " + o + " (try --help)");
+                }
+            }
+            for (String f : flags) {
+                if (!allowedFlags.contains(f)) {
+                    throw new UsageException("unknown option " + f + " (try --help)");
+                }
+            }
+            if (positionals.size() != positionalCount) {
+                throw new UsageException(positionalCount == 0 ? "unexpected argument " + positionals.get(0)
+                        : "expected a NAME argument (try --help)");
+            }
+        }
+
+        String option(String name) {
+            return options.get(name);
+        }
+
+        String required(String name) throws UsageException {
+            String value = options.get(name);
+            if (value == null) {
+                throw new UsageException("missing " + name + " (try --help)");
+            }
+            return value;
+        }
+
+        int intOption(String name, int fallback) throws UsageException {
+            String value = options.get(name);
+            if (value == null) {
+                return fallback;
+            }
+            try {
+                return Integer.parseInt(value);
+            } catch (NumberFormatException e) {
+                throw new UsageException(name + " must be a number, not '" + value + "'");
+            }
+        }
+
+        String positional(int index) {
+            return positionals.get(index);
+        }
+    }
+}

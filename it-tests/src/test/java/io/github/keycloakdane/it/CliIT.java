@@ -1,0 +1,162 @@
+package io.github.keycloakdane.it;
+
+import io.github.keycloakdane.testing.TestPki;
+import io.github.keycloakdane.testing.TestPki.Issued;
+import io.github.keycloakdane.testing.TestPki.KeyType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The operator CLI, run from the packaged jar. */
+class CliIT {
+
+    private static final String NAME = "sensor7._device.example.test";
+
+    @TempDir
+    Path dir;
+
+    @ParameterizedTest
+    @EnumSource(KeyType.class)
+    void tlsaDefaultIsDaneEeSpkiSha256AsOpensslComputesIt(KeyType keyType) throws Exception {
+        Path cert = TestPki.writePem(dir.resolve("device.pem"),
+                List.of(TestPki.leaf("device").keyType(keyType).build().cert()));
+
+        CliRunner.Result cli = CliRunner.run("tlsa", "--cert", cert.toString());
+        String openssl = shell("openssl x509 -in " + cert + " -pubkey -noout"
+                + " | openssl pkey -pubin -outform DER | sha256sum | cut -d' ' -f1");
+
+        assertThat(cli.exitCode()).isZero();
+        assertThat(openssl).matches("[0-9a-f]{64}");
+        assertThat(cli.stdout().strip()).isEqualTo("3 1 1 " + openssl);
+    }
+
+    @Test
+    void tlsaFullCertificateDigestsAsOpensslComputesThem() throws Exception {
+        Path cert = TestPki.writePem(dir.resolve("ca.pem"), List.of(TestPki.ca("Org CA").build().cert()));
+
+        CliRunner.Result sha256 = CliRunner.run("tlsa", "--cert", cert.toString(),
+                "--usage", "2", "--selector", "0", "--matching-type", "1");
+        CliRunner.Result sha512 = CliRunner.run("tlsa", "--cert", cert.toString(),
+                "--usage", "2", "--selector", "0", "--matching-type", "2");
+
+        assertThat(sha256.stdout().strip()).isEqualTo("2 0 1 "
+                + shell("openssl x509 -in " + cert + " -outform DER | sha256sum | cut -d' ' -f1"));
+        assertThat(sha512.stdout().strip()).isEqualTo("2 0 2 "
+                + shell("openssl x509 -in " + cert + " -outform DER | sha512sum | cut -d' ' -f1"));
+    }
+
+    @Test
+    void tlsaWithNamePrintsAZoneFileLine() throws Exception {
+        Path cert = TestPki.writePem(dir.resolve("device.pem"), List.of(TestPki.leaf("device").build().cert()));
+
+        CliRunner.Result cli = CliRunner.run("tlsa", "--cert", cert.toString(), "--name", "Sensor7._device.Example.test.");
+
+        assertThat(cli.exitCode()).isZero();
+        assertThat(cli.stdout().strip()).matches("sensor7\\._device\\.example\\.test\\. IN TLSA 3 1 1 [0-9a-f]{64}");
+    }
+
+    @Test
+    void matchExitsZeroForTheDevicesOwnRecord() throws Exception {
+        Path cert = TestPki.writePem(dir.resolve("device.pem"), List.of(TestPki.leaf("device").build().cert()));
+        String record = CliRunner.run("tlsa", "--cert", cert.toString()).stdout().strip();
+        Path tlsa = Files.writeString(dir.resolve("tlsa.txt"), "# the device's key\n\n" + record.toUpperCase() + "\n");
+
+        CliRunner.Result cli = CliRunner.run("match", "--name", NAME, "--tlsa", tlsa.toString(), "--chain", cert.toString());
+
+        assertThat(cli.exitCode()).isZero();
+        assertThat(cli.stdout()).startsWith("MATCH usage=3 selector=1 matching-type=1 depth=0");
+    }
+
+    @Test
+    void matchExitsOneForAnotherKey() throws Exception {
+        Path device = TestPki.writePem(dir.resolve("device.pem"), List.of(TestPki.leaf("device").build().cert()));
+        Path other = TestPki.writePem(dir.resolve("other.pem"), List.of(TestPki.leaf("other").build().cert()));
+        String record = CliRunner.run("tlsa", "--cert", other.toString()).stdout().strip();
+        Path tlsa = Files.writeString(dir.resolve("tlsa.txt"), record + "\n");
+
+        CliRunner.Result cli = CliRunner.run("match", "--name", NAME, "--tlsa", tlsa.toString(), "--chain", device.toString());
+
+        assertThat(cli.exitCode()).isEqualTo(1);
+        assertThat(cli.stdout()).startsWith("NO-MATCH NO_MATCH");
+    }
+
+    @Test
+    void matchDaneTaReportsTheDepthAndChecksTheName() throws Exception {
+        Issued ca = TestPki.ca("Org CA").build();
+        Issued leaf = TestPki.leaf("sensor7").issuer(ca).dnsNames(NAME).build();
+        Path chain = TestPki.writePem(dir.resolve("chain.pem"), List.of(leaf.cert(), ca.cert()));
+        Path caPem = TestPki.writePem(dir.resolve("ca.pem"), List.of(ca.cert()));
+        String record = CliRunner.run("tlsa", "--cert", caPem.toString(), "--usage", "2", "--selector", "0")
+                .stdout().strip();
+        Path tlsa = Files.writeString(dir.resolve("tlsa.txt"), record + "\n");
+
+        CliRunner.Result ok = CliRunner.run("match", "--name", NAME, "--tlsa", tlsa.toString(), "--chain", chain.toString());
+        CliRunner.Result wrongName = CliRunner.run("match", "--name", "sensor8._device.example.test",
+                "--tlsa", tlsa.toString(), "--chain", chain.toString());
+
+        assertThat(ok.exitCode()).isZero();
+        assertThat(ok.stdout()).startsWith("MATCH usage=2 selector=0 matching-type=1 depth=1");
+        assertThat(wrongName.exitCode()).isEqualTo(1);
+        assertThat(wrongName.stdout()).startsWith("NO-MATCH NAME_MISMATCH");
+    }
+
+    @Test
+    void matchOnlyUnusableRecordsIsANegativeAnswer() throws Exception {
+        Path cert = TestPki.writePem(dir.resolve("device.pem"), List.of(TestPki.leaf("device").build().cert()));
+        Path tlsa = Files.writeString(dir.resolve("tlsa.txt"), "3 1 1 abcd\n4 1 1 " + "00".repeat(32) + "\n");
+
+        CliRunner.Result cli = CliRunner.run("match", "--name", NAME, "--tlsa", tlsa.toString(), "--chain", cert.toString());
+
+        assertThat(cli.exitCode()).isEqualTo(1);
+        assertThat(cli.stdout()).startsWith("NO-MATCH NO_USABLE_RECORDS");
+        assertThat(cli.stderr()).contains("unusable record ignored: 3 1 1").contains("unknown certificate usage 4");
+    }
+
+    @Test
+    void unreadableInputExitsTwoWithAMessage() throws Exception {
+        Path cert = TestPki.writePem(dir.resolve("device.pem"), List.of(TestPki.leaf("device").build().cert()));
+        Path garbled = Files.writeString(dir.resolve("garbled.pem"), "-----BEGIN CERTIFICATE-----\nnot base64\n");
+        Path badTlsa = Files.writeString(dir.resolve("bad.txt"), "3 1 1 not-hex\n");
+        Path goodTlsa = Files.writeString(dir.resolve("good.txt"), "3 1 1 " + "00".repeat(32) + "\n");
+
+        CliRunner.Result missingFile = CliRunner.run("match", "--name", NAME, "--tlsa", dir.resolve("nope").toString(),
+                "--chain", cert.toString());
+        CliRunner.Result garbledCert = CliRunner.run("match", "--name", NAME, "--tlsa", goodTlsa.toString(),
+                "--chain", garbled.toString());
+        CliRunner.Result badHex = CliRunner.run("match", "--name", NAME, "--tlsa", badTlsa.toString(),
+                "--chain", cert.toString());
+        CliRunner.Result badName = CliRunner.run("match", "--name", "bad/name", "--tlsa", goodTlsa.toString(),
+                "--chain", cert.toString());
+        CliRunner.Result unknownCommand = CliRunner.run("frobnicate");
+
+        for (CliRunner.Result r : List.of(missingFile, garbledCert, badHex, badName, unknownCommand)) {
+            assertThat(r.exitCode()).isEqualTo(2);
+            assertThat(r.stdout()).isEmpty();
+            assertThat(r.stderr()).startsWith("keycloak-dane: ");
+        }
+        assertThat(badHex.stderr()).contains("line 1").contains("not hex");
+        assertThat(badName.stderr()).contains("invalid name");
+    }
+
+    @Test
+    void helpDocumentsEveryCommand() throws Exception {
+        CliRunner.Result help = CliRunner.run("--help");
+
+        assertThat(help.exitCode()).isZero();
+        assertThat(help.stdout()).contains("tlsa", "match", "lookup", "verify", "--trust-anchors", "--trust-ad",
+                "--ee-name-check", "exit codes");
+    }
+
+    private static String shell(String script) throws Exception {
+        CliRunner.Result r = CliRunner.exec(List.of("sh", "-c", script));
+        assertThat(r.exitCode()).as("openssl pipeline: " + r.stderr()).isZero();
+        return r.stdout().strip();
+    }
+}
