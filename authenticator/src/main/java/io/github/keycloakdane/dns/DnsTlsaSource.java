@@ -71,7 +71,8 @@ public final class DnsTlsaSource implements TlsaSource {
             head.setEDNS(0, 1232, 0, List.of());
             this.resolver = head;
         } else {
-            ValidatingResolver validating = new ValidatingResolver(head);
+            // the chaser completes CNAME chains a non-recursive server leaves open, which dnsjava would call bogus
+            ValidatingResolver validating = new ValidatingResolver(new CnameChasingResolver(head, MAX_CNAME_LINKS));
             String anchors = settings.trustAnchors() != null ? settings.trustAnchors() : DnsSettings.IANA_ROOT_ANCHORS;
             try {
                 validating.loadTrustAnchors(new ByteArrayInputStream(anchors.getBytes(StandardCharsets.UTF_8)));
@@ -131,7 +132,7 @@ public final class DnsTlsaSource implements TlsaSource {
                         + settings.timeout().toMillis() + " ms from " + resolverAddress);
             } catch (IOException e) {
                 return TlsaLookup.failed(DnssecStatus.NETWORK_ERROR, "query for " + qname + " to " + resolverAddress
-                        + " failed: " + e.getMessage());
+                        + " failed: " + (e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName()));
             }
             int rcode = response.getRcode();
             boolean secure = response.getHeader().getFlag(Flags.AD);
