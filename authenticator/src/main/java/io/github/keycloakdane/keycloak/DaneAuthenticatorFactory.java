@@ -1,0 +1,111 @@
+package io.github.keycloakdane.keycloak;
+
+import io.github.keycloakdane.keycloak.DaneAuthenticatorConfig.IdentitySource;
+import io.github.keycloakdane.keycloak.DaneAuthenticatorConfig.UserMapping;
+import org.keycloak.Config;
+import org.keycloak.authentication.Authenticator;
+import org.keycloak.authentication.AuthenticatorFactory;
+import org.keycloak.models.AuthenticationExecutionModel;
+import org.keycloak.models.KeycloakSession;
+import org.keycloak.models.KeycloakSessionFactory;
+import org.keycloak.provider.ProviderConfigProperty;
+import org.keycloak.provider.ProviderConfigurationBuilder;
+
+import java.util.Arrays;
+import java.util.List;
+
+/** Registers {@code auth-dane} for browser and direct-grant flows. */
+public class DaneAuthenticatorFactory implements AuthenticatorFactory {
+
+    public static final String PROVIDER_ID = "auth-dane";
+    private static final DaneAuthenticator SINGLETON = new DaneAuthenticator();
+
+    @Override
+    public String getId() {
+        return PROVIDER_ID;
+    }
+
+    @Override
+    public String getDisplayType() {
+        return "DANE device identity";
+    }
+
+    @Override
+    public String getHelpText() {
+        return "Authenticates the user by a DNS name (dane_clientid) whose DNSSEC-signed TLSA records match the client "
+                + "certificate presented over TLS (DANE, IETF DANCE).";
+    }
+
+    @Override
+    public String getReferenceCategory() {
+        return "dane";
+    }
+
+    @Override
+    public boolean isConfigurable() {
+        return true;
+    }
+
+    @Override
+    public AuthenticationExecutionModel.Requirement[] getRequirementChoices() {
+        return REQUIREMENT_CHOICES;
+    }
+
+    @Override
+    public boolean isUserSetupAllowed() {
+        return false;
+    }
+
+    @Override
+    public List<ProviderConfigProperty> getConfigProperties() {
+        return ProviderConfigurationBuilder.create()
+                .property().name(DaneAuthenticatorConfig.ALLOW_LIST).label("Allow list")
+                .type(ProviderConfigProperty.MULTIVALUED_STRING_TYPE)
+                .helpText("Names this execution accepts: exact names, '*.parent' (one label) or '.domain' (any name below, "
+                        + "not the domain itself). Empty: no restriction beyond the server-wide list and the user mapping.")
+                .add()
+                .property().name(DaneAuthenticatorConfig.IDENTITY_SOURCE).label("Identity source")
+                .type(ProviderConfigProperty.LIST_TYPE)
+                .options(Arrays.stream(IdentitySource.values()).map(s -> s.value).toList())
+                .defaultValue(IdentitySource.REQUEST_PARAMETER.value)
+                .helpText("Where dane_clientid comes from: the request body (a form in the browser), a header from a "
+                        + "trusted proxy, or the client certificate's SAN dNSName.")
+                .add()
+                .property().name(DaneAuthenticatorConfig.IDENTITY_HEADER).label("Identity header")
+                .type(ProviderConfigProperty.STRING_TYPE).defaultValue(DaneAuthenticatorConfig.DEFAULT_HEADER)
+                .helpText("With identity source 'header': the header; honoured only from proxy-trusted-addresses.")
+                .add()
+                .property().name(DaneAuthenticatorConfig.USER_MAPPING).label("User mapping")
+                .type(ProviderConfigProperty.LIST_TYPE)
+                .options(Arrays.stream(UserMapping.values()).map(m -> m.value).toList())
+                .defaultValue(UserMapping.USER_ATTRIBUTE.value)
+                .helpText("Find the user by a user attribute equal to the name, or by username.")
+                .add()
+                .property().name(DaneAuthenticatorConfig.USER_ATTRIBUTE).label("User attribute")
+                .type(ProviderConfigProperty.STRING_TYPE).defaultValue(DaneAuthenticatorConfig.DEFAULT_USER_ATTRIBUTE)
+                .helpText("With mapping 'user-attribute': the attribute holding the user's dane_clientid.")
+                .add()
+                .property().name(DaneAuthenticatorConfig.CONFIRMATION_PAGE).label("Confirmation page")
+                .type(ProviderConfigProperty.BOOLEAN_TYPE).defaultValue("true")
+                .helpText("Browser flows: ask 'Sign in as NAME?' before signing in.")
+                .add()
+                .build();
+    }
+
+    @Override
+    public Authenticator create(KeycloakSession session) {
+        return SINGLETON;
+    }
+
+    @Override
+    public void init(Config.Scope config) {
+    }
+
+    @Override
+    public void postInit(KeycloakSessionFactory factory) {
+    }
+
+    @Override
+    public void close() {
+    }
+}

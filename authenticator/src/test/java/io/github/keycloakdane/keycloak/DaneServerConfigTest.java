@@ -1,0 +1,81 @@
+package io.github.keycloakdane.keycloak;
+
+import io.github.keycloakdane.core.DaneName;
+import io.github.keycloakdane.dns.DnsSettings;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class DaneServerConfigTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void defaultsAreLocalValidationToTheRootWithTheDocumentedBounds() throws Exception {
+        DaneServerConfig config = DaneServerConfig.parse(Map.<String, String>of()::get);
+
+        assertThat(config.dns().trustAnchors()).isNull();
+        assertThat(config.dns().trustAd()).isFalse();
+        assertThat(config.dns().timeout()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(config.dns().maxTtl()).isEqualTo(Duration.ofSeconds(300));
+        assertThat(config.dns().negativeTtl()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(config.dns().cacheSize()).isEqualTo(10_000);
+        assertThat(config.matchPolicy().eeNameCheck()).isFalse();
+        assertThat(config.matchPolicy().pkixEnabled()).isFalse();
+        assertThat(config.allowList().admits(DaneName.parse("any.example.com"))).isTrue();
+    }
+
+    @Test
+    void everyOptionIsRead() throws Exception {
+        Path anchors = Files.writeString(dir.resolve("anchors.zone"), DnsSettings.IANA_ROOT_ANCHORS);
+        Map<String, String> options = Map.of(
+                "resolver", "127.0.0.1:5353", "trust-anchors", anchors.toString(), "trust-ad", "true",
+                "timeout", "750", "cache-max-ttl", "60", "cache-negative-ttl", "0", "cache-size", "5",
+                "allow-list", "*._device.example.com,.example.org", "ee-name-check", "TRUE");
+
+        DaneServerConfig config = DaneServerConfig.parse(options::get);
+
+        assertThat(config.dns().resolver().getPort()).isEqualTo(5353);
+        assertThat(config.dns().resolver().getAddress().isLoopbackAddress()).isTrue();
+        assertThat(config.dns().trustAnchors()).isEqualTo(DnsSettings.IANA_ROOT_ANCHORS);
+        assertThat(config.dns().trustAd()).isTrue();
+        assertThat(config.dns().timeout()).isEqualTo(Duration.ofMillis(750));
+        assertThat(config.dns().maxTtl()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(config.dns().negativeTtl()).isZero();
+        assertThat(config.dns().cacheSize()).isEqualTo(5);
+        assertThat(config.matchPolicy().eeNameCheck()).isTrue();
+        assertThat(config.allowList().admits(DaneName.parse("sensor7._device.example.com"))).isTrue();
+        assertThat(config.allowList().admits(DaneName.parse("a.b.example.org"))).isTrue();
+        assertThat(config.allowList().admits(DaneName.parse("example.org"))).isFalse();
+        assertThat(config.allowList().admits(DaneName.parse("sensor7._device.example.net"))).isFalse();
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "resolver|host:notaport",
+            "trust-anchors|/nonexistent/anchors.zone",
+            "trust-ad|yes",
+            "timeout|0",
+            "timeout|-5",
+            "timeout|2s",
+            "cache-max-ttl|-1",
+            "cache-size|many",
+            "allow-list|bad/entry.example.com",
+            "ee-name-check|1",
+            "pkix-trust|/nonexistent/ca.pem"})
+    void aBadValueIsRejectedNamingTheOption(String option, String value) {
+        assertThatThrownBy(() -> DaneServerConfig.parse(Map.of(option, value)::get))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("--spi-dane--default--" + option + ": ");
+    }
+}
