@@ -100,8 +100,12 @@ public final class DaneMatcher {
         if (usable.stream().anyMatch(r -> r.usage() == CertUsage.PKIX_TA)) {
             PkixPath pkix = pkixPath(chain, policy.pkixTrust(), now);
             List<X509Certificate> above = new ArrayList<>(pkix.path.subList(1, pkix.path.size()));
-            if (pkix.anchor != null) {
-                above.add(pkix.anchor);
+            // When the path does not validate, the validator names no anchor: still offer the trusted issuer of the
+            // top of the path, so that a record for it is reported as CHAIN_INVALID rather than NO_MATCH.
+            X509Certificate anchor = pkix.anchor != null ? pkix.anchor
+                    : trustedIssuer(pkix.path.get(pkix.path.size() - 1), policy.pkixTrust());
+            if (anchor != null) {
+                above.add(anchor);
             }
             for (int i = 0; i < above.size(); i++) {
                 for (TlsaRecord r : usable) {
@@ -200,6 +204,18 @@ public final class DaneMatcher {
         } catch (GeneralSecurityException | RuntimeException e) {
             return new PkixPath(path, null, e.getMessage());
         }
+    }
+
+    /** The trust store's certificate that issued {@code certificate}, or null. */
+    private static X509Certificate trustedIssuer(X509Certificate certificate, Set<TrustAnchor> trust) {
+        for (TrustAnchor t : trust) {
+            X509Certificate c = t.getTrustedCert();
+            if (c != null && c.getSubjectX500Principal().equals(certificate.getIssuerX500Principal())
+                    && signedBy(certificate, c.getPublicKey())) {
+                return c;
+            }
+        }
+        return null;
     }
 
     private static boolean signedBy(X509Certificate certificate, PublicKey key) {

@@ -95,9 +95,9 @@ public final class TlsaRecord {
         String[] tokens = text.strip().split("\\s+");
         int start = 0;
         for (int i = 0; i < tokens.length; i++) {
+            // the last "TLSA" token is the type: an owner may be named "tlsa", hex data never contains it
             if (tokens[i].equalsIgnoreCase("TLSA")) {
                 start = i + 1;
-                break;
             }
         }
         if (tokens.length - start < 4) {
