@@ -83,6 +83,11 @@ public final class AllowList {
         return parse(List.of(joined.split("##|[,\\s]+")));
     }
 
+    /** Admits nothing. */
+    public static AllowList none() {
+        return new AllowList(List.of(), false);
+    }
+
     /** Admits every syntactically valid name: for tools and tests, never a server default. */
     public static AllowList any() {
         return new AllowList(List.of(), true);

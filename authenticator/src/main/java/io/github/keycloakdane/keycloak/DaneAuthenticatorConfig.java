@@ -2,16 +2,19 @@ package io.github.keycloakdane.keycloak;
 
 import io.github.keycloakdane.core.AllowList;
 import io.github.keycloakdane.core.InvalidNameException;
+import org.jboss.logging.Logger;
 import org.keycloak.models.AuthenticatorConfigModel;
 
 import java.util.Map;
 
 /**
  * The per-execution settings of {@code auth-dane}, as the admin console stores them. An execution without a
- * configuration uses the defaults.
+ * configuration uses the defaults; one whose allow list does not parse admits no name (and says so in the log).
  */
 public record DaneAuthenticatorConfig(AllowList allowList, IdentitySource identitySource, String identityHeader,
                                       UserMapping userMapping, String userAttribute, boolean confirmationPage) {
+
+    private static final Logger LOG = Logger.getLogger(DaneAuthenticatorConfig.class);
 
     public static final String ALLOW_LIST = "dane.allow-list";
     public static final String IDENTITY_SOURCE = "dane.identity-source";
@@ -53,7 +56,7 @@ public record DaneAuthenticatorConfig(AllowList allowList, IdentitySource identi
         }
     }
 
-    /** Parses an execution's configuration; null means defaults. A malformed allow list admits nothing. */
+    /** Parses an execution's configuration; null means defaults. */
     public static DaneAuthenticatorConfig from(AuthenticatorConfigModel model) {
         Map<String, String> c = model == null || model.getConfig() == null ? Map.of() : model.getConfig();
         AllowList allowList;
@@ -61,7 +64,10 @@ public record DaneAuthenticatorConfig(AllowList allowList, IdentitySource identi
         try {
             allowList = allow == null || allow.isBlank() ? AllowList.any() : AllowList.parse(allow);
         } catch (InvalidNameException e) {
-            throw new IllegalStateException("auth-dane " + ALLOW_LIST + ": " + e.getMessage(), e);
+            // a broken list must close the door, not open it, and must not turn logins into server errors
+            LOG.errorf("auth-dane %s: %s; this execution admits no name until the list is fixed",
+                    ALLOW_LIST, e.getMessage());
+            allowList = AllowList.none();
         }
         IdentitySource source = IdentitySource.REQUEST_PARAMETER;
         for (IdentitySource s : IdentitySource.values()) {

@@ -2,9 +2,11 @@ package io.github.keycloakdane.testing;
 
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
@@ -178,6 +180,57 @@ public final class TestPki {
                 case "EC" -> KeyType.EC_P256.signatureAlgorithm;
                 default -> KeyType.ED25519.signatureAlgorithm;
             };
+        }
+    }
+
+    /**
+     * A TLS server certificate (EC P-256, valid for 30 days, extended key usage serverAuth) whose subjectAltName lists
+     * {@code names}: IP literals ({@code 127.0.0.1}, {@code ::1}) become iPAddress entries, anything else dNSName
+     * entries. The common name is the first name. Issued by {@code issuer}, or self-signed when it is null. For test
+     * servers (nginx, Keycloak) that clients reach at {@code https://127.0.0.1:PORT} with hostname verification on.
+     */
+    public static Issued tlsServer(Issued issuer, String... names) {
+        if (names.length == 0) {
+            throw new IllegalArgumentException("a server certificate needs at least one name");
+        }
+        try {
+            KeyPair subjectKeys = keyPair(KeyType.EC_P256);
+            X500Name subject = new X500Name("CN=" + names[0]);
+            X500Name issuerName = issuer == null ? subject
+                    : new X500Name(issuer.cert().getSubjectX500Principal().getName());
+            PrivateKey signingKey = issuer == null ? subjectKeys.getPrivate() : issuer.keyPair().getPrivate();
+            String signatureAlgorithm = switch (signingKey.getAlgorithm()) {
+                case "RSA" -> KeyType.RSA.signatureAlgorithm;
+                case "EC" -> KeyType.EC_P256.signatureAlgorithm;
+                default -> KeyType.ED25519.signatureAlgorithm;
+            };
+            X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(issuerName,
+                    new BigInteger(64, RANDOM).abs().add(BigInteger.ONE),
+                    Date.from(Instant.now().minus(Duration.ofDays(1))), Date.from(Instant.now().plus(Duration.ofDays(30))),
+                    subject, subjectKeys.getPublic());
+            builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
+            builder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
+            builder.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth));
+            GeneralName[] sans = new GeneralName[names.length];
+            for (int i = 0; i < names.length; i++) {
+                boolean ip = names[i].matches("[0-9.]+") || names[i].contains(":");
+                sans[i] = new GeneralName(ip ? GeneralName.iPAddress : GeneralName.dNSName, names[i]);
+            }
+            builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(sans));
+            X509Certificate cert = new JcaX509CertificateConverter()
+                    .getCertificate(builder.build(new JcaContentSignerBuilder(signatureAlgorithm).build(signingKey)));
+            return new Issued(cert, subjectKeys);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot issue test server certificate " + List.of(names), e);
+        }
+    }
+
+    /** Writes the PEM text of a private key (PKCS#8) to {@code file}, e.g. for nginx or Keycloak. */
+    public static Path writePem(Path file, PrivateKey key) {
+        try {
+            return Files.writeString(file, pem(key));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
