@@ -1,0 +1,140 @@
+package io.github.keycloakdane.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.nimbusds.jwt.JWTClaimsSet;
+import io.github.keycloakdane.core.MatchingType;
+import io.github.keycloakdane.it.harness.ItConfig;
+import io.github.keycloakdane.it.harness.KeycloakOptions;
+import io.github.keycloakdane.it.harness.KeycloakServer;
+import io.github.keycloakdane.it.harness.SharedStack;
+import io.github.keycloakdane.it.harness.Stack;
+import io.github.keycloakdane.it.harness.TlsHttp;
+import io.github.keycloakdane.it.harness.Tokens;
+import io.github.keycloakdane.testing.TestPki;
+import io.github.keycloakdane.testing.TestPki.Issued;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static io.github.keycloakdane.it.DaneScenarios.REALM;
+import static io.github.keycloakdane.it.DaneScenarios.daneEe;
+import static io.github.keycloakdane.it.DaneScenarios.publish;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Keycloak terminating TLS itself ({@code https-client-auth=request}, the {@code default} x509cert-lookup): no proxy,
+ * and the whole presented chain reaches the matcher, so a digest DANE-TA record on the CA works too. The TLS layer
+ * checks client certificates against Keycloak's truststore, so the devices here carry an organisation CA's
+ * certificates and that CA is in the truststore; DANE then decides which device is which.
+ */
+@ExtendWith(SharedStack.class)
+class DirectMtlsIT {
+
+    private static final String GATEWAY = "gateway._device.example.test";
+    private static final String EDGE = "edge._gw.example.test";
+
+    private static KeycloakServer keycloak;
+    private static Issued gateway;
+    private static Issued orgCa;
+    private static Issued tlsCa;
+
+    @BeforeAll
+    static void startKeycloakWithTls(Stack shared) throws Exception {
+        orgCa = TestPki.ca("Direct mTLS Org CA").build();
+        tlsCa = TestPki.ca("Direct mTLS server CA").build();
+        Path trustedClientCas = TestPki.writePem(ItConfig.workDir().resolve("mtls-client-cas.pem"), List.of(orgCa.cert()));
+        keycloak = KeycloakServer.builder("mtls")
+                .provider(ItConfig.daneJar())
+                .realmImport(ItConfig.daneRealm().orElseThrow())
+                .https(TestPki.tlsServer(tlsCa, "127.0.0.1", "localhost"))
+                .options(KeycloakOptions.tlsCertLookup())
+                .options(KeycloakOptions.dane(shared.knot().address(), shared.trustAnchorFile()))
+                .option("--truststore-paths=" + trustedClientCas)
+                .start();
+        for (String[] c : new String[][] {{"gateway", GATEWAY}, {"edge", EDGE}}) {
+            Map<String, Object> client = new LinkedHashMap<>();
+            client.put("clientId", c[0]);
+            client.put("enabled", true);
+            client.put("publicClient", false);
+            client.put("clientAuthenticatorType", "client-dane");
+            client.put("serviceAccountsEnabled", true);
+            client.put("attributes", Map.of("dane.clientid", c[1]));
+            client.put("defaultClientScopes", List.of("basic", "profile", "dane"));
+            keycloak.admin().createClient(REALM, client);
+        }
+        gateway = TestPki.leaf("gateway").issuer(orgCa).dnsNames(GATEWAY).build();
+        publish(shared, GATEWAY, daneEe(gateway.cert()));
+        // EDGE: a digest of the CA certificate, usable only because TLS hands over the chain
+        publish(shared, "*._gw.example.test",
+                "2 0 1 " + HexFormat.of().formatHex(MatchingType.SHA2_256.apply(orgCa.cert().getEncoded())));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (keycloak != null) {
+            keycloak.close();
+        }
+    }
+
+    @Test
+    void daneEeOverDirectMutualTls() {
+        TlsHttp.Response response = tokenRequest(gateway, "client_id", "gateway");
+
+        assertThat(response.status()).as(response.toString()).isEqualTo(200);
+        JWTClaimsSet claims = Tokens.verify(response.json().path("access_token").asText(), https(gateway),
+                keycloak.realmUri(REALM));
+        assertThat(claims.getClaim("dane_clientid")).isEqualTo(GATEWAY);
+    }
+
+    @Test
+    void daneTaDigestOnTheCaInThePresentedChain() throws Exception {
+        Issued edge = TestPki.leaf("edge").issuer(orgCa).dnsNames(EDGE).build();
+        java.time.Instant since = java.time.Instant.now();
+
+        TlsHttp.Response response = tokenRequest(edge, "dane_clientid", EDGE);
+
+        assertThat(response.status()).as(response.toString()).isEqualTo(200);
+        JsonNode event = null;
+        for (JsonNode e : keycloak.admin().events(REALM, "CLIENT_LOGIN")) {
+            if (EDGE.equals(e.path("details").path("dane_clientid").asText(null))
+                    && e.path("time").asLong() >= since.toEpochMilli()) {
+                event = e;
+                break;
+            }
+        }
+        assertThat(event).isNotNull();
+        assertThat(event.path("details").path("dane_record").asText()).isEqualTo("2 0 1@1");
+    }
+
+    @Test
+    void aDeviceWhoseKeyIsNotPublishedIsRefused() {
+        // same CA, same name, another key: the TLS layer accepts it, DANE does not
+        Issued other = TestPki.leaf("gateway").issuer(orgCa).dnsNames(GATEWAY).build();
+
+        TlsHttp.Response response = tokenRequest(other, "client_id", "gateway");
+
+        assertThat(response.status()).isEqualTo(401);
+        assertThat(response.json().path("error").asText()).isEqualTo("invalid_client");
+    }
+
+    private static TlsHttp https(Issued device) {
+        return TlsHttp.trusting(tlsCa.cert()).withClientCertificate(device, orgCa.cert());
+    }
+
+    private static TlsHttp.Response tokenRequest(Issued device, String... form) {
+        Map<String, String> body = new LinkedHashMap<>();
+        body.put("grant_type", "client_credentials");
+        for (int i = 0; i < form.length; i += 2) {
+            body.put(form[i], form[i + 1]);
+        }
+        return https(device).postForm(URI.create(keycloak.realmUri(REALM) + "/protocol/openid-connect/token"), body);
+    }
+}

@@ -1,0 +1,62 @@
+package io.github.keycloakdane.it.harness;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * The paths failsafe hands to the ITs as system properties (see it-tests/pom.xml), with fallbacks for a run from the
+ * IDE with the it-tests module as working directory.
+ */
+public final class ItConfig {
+
+    private ItConfig() {
+    }
+
+    /** The unpacked Keycloak distribution ({@code keycloak.dist}), e.g. {@code target/keycloak-26.7.3}. */
+    public static Path keycloakDist() {
+        Path dist = path("keycloak.dist", "target/keycloak-26.7.3");
+        if (!Files.isExecutable(dist.resolve("bin/kc.sh"))) {
+            throw new IllegalStateException("no Keycloak distribution at " + dist
+                    + " (it is unpacked in the pre-integration-test phase: run mvn verify on it-tests)");
+        }
+        return dist;
+    }
+
+    /** The provider jar under test ({@code dane.jar}). */
+    public static Path daneJar() {
+        Path jar = path("dane.jar", "../authenticator/target/keycloak-dane.jar");
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException("the packaged jar is missing: " + jar
+                    + " (run mvn -pl authenticator package -DskipTests)");
+        }
+        return jar;
+    }
+
+    /** The realm JSON of realm-config ({@code dane.realm}), when it exists. */
+    public static Optional<Path> daneRealm() {
+        Path realm = path("dane.realm", "../realm-config/dane-realm.json");
+        return Files.isRegularFile(realm) ? Optional.of(realm) : Optional.empty();
+    }
+
+    /** Root of the per-instance working directories ({@code it.workdir}), e.g. {@code target/it}. */
+    public static Path workDir() {
+        return path("it.workdir", "target/it");
+    }
+
+    /**
+     * Extra JVM options for every Keycloak (its {@code JAVA_OPTS_APPEND}), from {@code -Dkeycloak.javaOptsAppend=...},
+     * e.g. {@code -agentlib:jdwp=transport=dt_socket,server=y,suspend=n,address=127.0.0.1:8787} to debug the
+     * provider. Default: {@value #DEFAULT_KEYCLOAK_JAVA_OPTS_APPEND}.
+     */
+    public static String keycloakJavaOptsAppend() {
+        return System.getProperty("keycloak.javaOptsAppend", DEFAULT_KEYCLOAK_JAVA_OPTS_APPEND);
+    }
+
+    /** C1 only: Keycloak starts faster on 2 cores; the tests never run long enough to miss C2. */
+    public static final String DEFAULT_KEYCLOAK_JAVA_OPTS_APPEND = "-XX:TieredStopAtLevel=1";
+
+    private static Path path(String property, String fallback) {
+        return Path.of(System.getProperty(property, fallback)).toAbsolutePath().normalize();
+    }
+}

@@ -1,0 +1,98 @@
+package io.github.keycloakdane.it.harness;
+
+import io.github.keycloakdane.keycloak.DaneServerConfig;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Ready-made {@code kc.sh start-dev} options for the ITs. Each method returns complete {@code --name=value} arguments
+ * for {@link KeycloakServer.Builder#options(List)}.
+ *
+ * <p>What the {@code nginx} x509cert-lookup of Keycloak 26.7.3 returns ({@code org.keycloak.services.x509}):
+ * <ul>
+ * <li>{@code trust-proxy-verification=false} (the default; {@code NginxProxySslClientCertificateLookup}): the
+ * certificate from the {@value #CLIENT_CERT_HEADER} header (URL-decoded), then the chain <em>rebuilt from Keycloak's
+ * truststore</em> with a PKIX CertPathBuilder whose maxPathLength is {@code certificate-chain-length}; the
+ * chain-prefix headers are never read. Without a truststore that holds the client's issuers (the usual case for DANE)
+ * the rebuild fails, Keycloak logs "Impossible to rebuild end user cert chain" at INFO and returns
+ * <b>the leaf only</b>.</li>
+ * <li>{@code trust-proxy-verification=true} ({@code NginxProxyTrustedClientCertificateLookup}): the leaf, then the
+ * headers {@code <prefix>_0 .. <prefix>_<certificate-chain-length - 1>} that are present (a WARN for each missing
+ * one), each accepted only when the request has {@code ssl-client-verify: SUCCESS}. nginx cannot forward the client's
+ * intermediates (it has variables for the leaf only), and with {@code ssl_verify_client optional_no_ca} its
+ * {@code $ssl_client_verify} is {@code FAILED:...} for any certificate it has no CA for, so through nginx this mode
+ * yields the leaf only and only if nginx sends a constant SUCCESS ({@link NginxProxy.VerifyHeader#PRESENTED}).</li>
+ * </ul>
+ * Both return {@code null} when the request does not come from a trusted proxy ({@code proxy-trusted-addresses}); with
+ * that option unset every sender is trusted.
+ */
+public final class KeycloakOptions {
+
+    /** The header nginx puts {@code $ssl_client_escaped_cert} into. */
+    public static final String CLIENT_CERT_HEADER = "ssl-client-cert";
+    /** Prefix of the (never filled by nginx) chain headers {@code ssl-client-cert-chain_0, _1, ...}. */
+    public static final String CHAIN_HEADER_PREFIX = "ssl-client-cert-chain";
+    /** The header nginx puts the verification result into (read only with trust-proxy-verification=true). */
+    public static final String CLIENT_VERIFY_HEADER = "ssl-client-verify";
+    /** certificate-chain-length for the nginx lookup. */
+    public static final int CHAIN_LENGTH = 2;
+
+    private KeycloakOptions() {
+    }
+
+    /** {@code --spi-SPI--PROVIDER--KEY=VALUE}. */
+    public static String spi(String spi, String provider, String key, Object value) {
+        return "--spi-" + spi + "--" + provider + "--" + key + "=" + value;
+    }
+
+    /**
+     * The nginx x509cert-lookup with {@code trust-proxy-verification=false}: leaf from {@value #CLIENT_CERT_HEADER},
+     * chain only if Keycloak's truststore can rebuild it (see the class comment).
+     */
+    public static List<String> nginxCertLookup() {
+        return nginxCertLookup(false);
+    }
+
+    /** The nginx x509cert-lookup (provider selection is build-time: a change makes start-dev re-augment). */
+    public static List<String> nginxCertLookup(boolean trustProxyVerification) {
+        return List.of(
+                "--spi-x509cert-lookup--provider=nginx",
+                spi("x509cert-lookup", "nginx", "ssl-client-cert", CLIENT_CERT_HEADER),
+                spi("x509cert-lookup", "nginx", "ssl-cert-chain-prefix", CHAIN_HEADER_PREFIX),
+                spi("x509cert-lookup", "nginx", "certificate-chain-length", CHAIN_LENGTH),
+                spi("x509cert-lookup", "nginx", "trust-proxy-verification", trustProxyVerification));
+    }
+
+    /** The default x509cert-lookup: the chain the TLS layer saw (Keycloak serving HTTPS itself). */
+    public static List<String> tlsCertLookup() {
+        return List.of("--spi-x509cert-lookup--provider=default");
+    }
+
+    /**
+     * Behind a reverse proxy: honour X-Forwarded-* and trust proxy headers (including the client certificate
+     * header) only from {@code trustedAddresses} (comma-separated IPs or CIDRs, e.g. {@code 127.0.0.1}).
+     */
+    public static List<String> behindProxy(String trustedAddresses) {
+        return List.of("--proxy-headers=xforwarded", "--proxy-trusted-addresses=" + trustedAddresses);
+    }
+
+    /** The DANE SPI's resolver and trust anchors ({@code --spi-dane--default--resolver/trust-anchors}). */
+    public static List<String> dane(InetSocketAddress resolver, Path trustAnchorFile) {
+        return List.of(
+                DaneServerConfig.cli(DaneServerConfig.RESOLVER) + "=" + resolver.getAddress().getHostAddress() + ":"
+                        + resolver.getPort(),
+                DaneServerConfig.cli(DaneServerConfig.TRUST_ANCHORS) + "=" + trustAnchorFile.toAbsolutePath());
+    }
+
+    /** One more option of the DANE SPI, e.g. {@code dane(DaneServerConfig.TIMEOUT, "2s")}. */
+    public static String dane(String option, Object value) {
+        return DaneServerConfig.cli(option) + "=" + value;
+    }
+
+    /** A log level for one category, e.g. {@code logLevel("io.github.keycloakdane", "debug")}. */
+    public static String logLevel(String category, String level) {
+        return "--log-level-" + category + "=" + level;
+    }
+}

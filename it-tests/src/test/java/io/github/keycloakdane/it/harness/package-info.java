@@ -1,0 +1,20 @@
+/**
+ * Real-component integration-test harness: Keycloak (the unpacked dist, {@code kc.sh start-dev}), nginx terminating
+ * TLS in front of it, and Knot DNS ({@code io.github.keycloakdane.it.KnotDns}), all on 127.0.0.1, no Docker.
+ *
+ * <ul>
+ * <li>{@link io.github.keycloakdane.it.harness.SharedStack}: JUnit extension giving every IT class the run's one
+ * {@link io.github.keycloakdane.it.harness.Stack} (started lazily, stopped at the end of the run);
+ * {@code SharedStack.configuration()} is the one place that defines it.</li>
+ * <li>{@link io.github.keycloakdane.it.harness.KeycloakServer}, {@link io.github.keycloakdane.it.harness.NginxProxy}:
+ * the processes, each in its own locked directory under {@code target/it/}, with shutdown hooks.</li>
+ * <li>{@link io.github.keycloakdane.it.harness.KeycloakOptions}: the option sets (nginx lookup, proxy trust, DANE SPI),
+ * with what the nginx lookup of Keycloak 26.7.3 returns.</li>
+ * <li>{@link io.github.keycloakdane.it.harness.TlsHttp}: HTTPS client presenting a chosen client certificate;
+ * {@link io.github.keycloakdane.it.harness.AdminApi}: admin REST (realms, clients, users, events);
+ * {@link io.github.keycloakdane.it.harness.Tokens}: JWT verification against the realm's JWKS.</li>
+ * </ul>
+ *
+ * Paths come from failsafe's system properties ({@link io.github.keycloakdane.it.harness.ItConfig}).
+ */
+package io.github.keycloakdane.it.harness;
