@@ -1,0 +1,165 @@
+package io.github.keycloakdane.dns;
+
+import io.github.keycloakdane.core.DaneName;
+import io.github.keycloakdane.core.DnssecStatus;
+import io.github.keycloakdane.core.TlsaLookup;
+import org.junit.jupiter.api.Test;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class LookupCacheTest {
+
+    /** A clock the test moves by hand. */
+    private static final class ManualClock extends Clock {
+        private Instant now = Instant.parse("2026-11-28T12:00:00Z");
+
+        void advance(Duration d) {
+            now = now.plus(d);
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+    }
+
+    private final ManualClock clock = new ManualClock();
+    private final AtomicInteger loads = new AtomicInteger();
+
+    private static DaneName name(String n) throws Exception {
+        return DaneName.parse(n);
+    }
+
+    private TlsaLookup load(DnssecStatus status, long ttl) {
+        loads.incrementAndGet();
+        return new TlsaLookup(status, List.of(), List.of(), ttl, "load " + loads.get());
+    }
+
+    @Test
+    void secureAnswersLiveForTheirTtlWhenBelowTheMaximum() throws Exception {
+        LookupCache cache = new LookupCache(Duration.ofSeconds(300), Duration.ofSeconds(5), 100, clock);
+        DaneName n = name("a.example.com");
+
+        cache.get(n, x -> load(DnssecStatus.SECURE, 30));
+        clock.advance(Duration.ofSeconds(29));
+        cache.get(n, x -> load(DnssecStatus.SECURE, 30));
+        assertThat(loads).hasValue(1);
+
+        clock.advance(Duration.ofSeconds(2));
+        cache.get(n, x -> load(DnssecStatus.SECURE, 30));
+        assertThat(loads).hasValue(2);
+    }
+
+    @Test
+    void theMaximumCapsALongTtl() throws Exception {
+        LookupCache cache = new LookupCache(Duration.ofSeconds(60), Duration.ofSeconds(5), 100, clock);
+        DaneName n = name("a.example.com");
+
+        cache.get(n, x -> load(DnssecStatus.SECURE, 86_400));
+        clock.advance(Duration.ofSeconds(61));
+        cache.get(n, x -> load(DnssecStatus.SECURE, 86_400));
+
+        assertThat(loads).hasValue(2);
+    }
+
+    @Test
+    void failuresAreKeptOnlyForTheNegativeTtl() throws Exception {
+        LookupCache cache = new LookupCache(Duration.ofSeconds(300), Duration.ofSeconds(5), 100, clock);
+        DaneName n = name("a.example.com");
+
+        cache.get(n, x -> load(DnssecStatus.BOGUS, 3600));
+        clock.advance(Duration.ofSeconds(4));
+        assertThat(cache.get(n, x -> load(DnssecStatus.SECURE, 60)).status()).isEqualTo(DnssecStatus.BOGUS);
+        clock.advance(Duration.ofSeconds(2));
+        assertThat(cache.get(n, x -> load(DnssecStatus.SECURE, 60)).status()).isEqualTo(DnssecStatus.SECURE);
+        assertThat(loads).hasValue(2);
+    }
+
+    @Test
+    void zeroTtlsDisableCaching() throws Exception {
+        LookupCache cache = new LookupCache(Duration.ZERO, Duration.ZERO, 100, clock);
+        DaneName n = name("a.example.com");
+
+        cache.get(n, x -> load(DnssecStatus.SECURE, 60));
+        cache.get(n, x -> load(DnssecStatus.TIMEOUT, 0));
+        cache.get(n, x -> load(DnssecStatus.SECURE, 60));
+
+        assertThat(loads).hasValue(3);
+        assertThat(cache.size()).isZero();
+    }
+
+    @Test
+    void theCacheIsBoundedAndEvictsTheLeastRecentlyUsed() throws Exception {
+        LookupCache cache = new LookupCache(Duration.ofSeconds(300), Duration.ofSeconds(5), 2, clock);
+
+        cache.get(name("a.example.com"), x -> load(DnssecStatus.SECURE, 60));
+        cache.get(name("b.example.com"), x -> load(DnssecStatus.SECURE, 60));
+        cache.get(name("a.example.com"), x -> load(DnssecStatus.SECURE, 60)); // a is now most recent
+        cache.get(name("c.example.com"), x -> load(DnssecStatus.SECURE, 60)); // evicts b
+        assertThat(cache.size()).isEqualTo(2);
+        assertThat(loads).hasValue(3);
+
+        cache.get(name("a.example.com"), x -> load(DnssecStatus.SECURE, 60));
+        assertThat(loads).hasValue(3);
+        cache.get(name("b.example.com"), x -> load(DnssecStatus.SECURE, 60));
+        assertThat(loads).hasValue(4);
+    }
+
+    @Test
+    void concurrentLookupsOfOneNameShareOneQuery() throws Exception {
+        LookupCache cache = new LookupCache(Duration.ofSeconds(300), Duration.ofSeconds(5), 100, clock);
+        DaneName n = name("a.example.com");
+        CountDownLatch queryStarted = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        int callers = 8;
+        ExecutorService pool = Executors.newFixedThreadPool(callers);
+        try {
+            List<Future<TlsaLookup>> results = new ArrayList<>();
+            results.add(pool.submit(() -> cache.get(n, x -> {
+                queryStarted.countDown();
+                try {
+                    release.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return load(DnssecStatus.SECURE, 60);
+            })));
+            assertThat(queryStarted.await(10, TimeUnit.SECONDS)).isTrue();
+            for (int i = 1; i < callers; i++) {
+                results.add(pool.submit(() -> cache.get(n, x -> load(DnssecStatus.SECURE, 60))));
+            }
+            Thread.sleep(200); // let the others reach the cache while the first query is still running
+            release.countDown();
+
+            for (Future<TlsaLookup> f : results) {
+                assertThat(f.get(10, TimeUnit.SECONDS).detail()).isEqualTo("load 1");
+            }
+            assertThat(loads).hasValue(1);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+}
