@@ -10,29 +10,13 @@ ROOT=$(pwd)
 ONCE=false
 [ "${1:-}" = "--once" ] && ONCE=true
 
-sudo_cmd=()
-[ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
-missing=()
-command -v knotd  >/dev/null 2>&1 || [ -x /usr/sbin/knotd ] || missing+=(knot)
-command -v kdig   >/dev/null 2>&1 || missing+=(knot-dnsutils)
-command -v openssl >/dev/null 2>&1 || missing+=(openssl)
-command -v nginx  >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
-command -v curl   >/dev/null 2>&1 || missing+=(curl)
-command -v javac  >/dev/null 2>&1 || missing+=(openjdk-17-jdk-headless)
-command -v mvn    >/dev/null 2>&1 || missing+=(maven)
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "== installing: ${missing[*]}"
-  "${sudo_cmd[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+bash scripts/install-deps.sh
 export PATH="$PATH:/usr/sbin"
 
 JAR="$ROOT/authenticator/target/keycloak-dane.jar"
 KC_VERSION=26.7.3
-if [ ! -f "$JAR" ]; then
-  echo "== building"
-  mvn -B -q -DskipTests install -pl authenticator -am >/dev/null
-fi
+echo "== building the provider jar"
+mvn -B -q -Dstyle.color=never -DskipTests install -pl authenticator -am >/dev/null
 cli() { java -jar "$JAR" "$@"; }
 
 WORK="$ROOT/demo-work"
@@ -110,7 +94,7 @@ cli lookup "$DEVICE" --resolver "127.0.0.1:$DNS_PORT" --trust-anchors "$WORK/tru
 
 echo "== Keycloak $KC_VERSION with keycloak-dane"
 if [ ! -d "$WORK/keycloak-$KC_VERSION" ]; then
-  mvn -B -q -N dependency:copy -Dartifact="org.keycloak:keycloak-quarkus-dist:$KC_VERSION:zip" -DoutputDirectory="$WORK" >/dev/null
+  mvn -B -q -Dstyle.color=never -N dependency:copy -Dartifact="org.keycloak:keycloak-quarkus-dist:$KC_VERSION:zip" -DoutputDirectory="$WORK" >/dev/null
   (cd "$WORK" && jar xf "keycloak-quarkus-dist-$KC_VERSION.zip" && rm "keycloak-quarkus-dist-$KC_VERSION.zip")
 fi
 KC="$WORK/keycloak-$KC_VERSION"

@@ -39,86 +39,121 @@ public final class DaneMatcher {
                     : "none of the " + records.size() + " records is usable"
                     + (policy.pkixEnabled() ? "" : " (PKIX-TA/PKIX-EE need a PKIX trust store)"));
         }
-        Failures failures = new Failures();
-        Date now = Date.from(policy.clock().instant());
-        X509Certificate leaf = chain.get(0);
+        Input in = new Input(identity, chain, usable, policy, Date.from(policy.clock().instant()), new Failures());
+        MatchResult result = endEntity(in);
+        if (result == null) {
+            result = trustAnchorInChain(in);
+        }
+        if (result == null) {
+            result = trustAnchorFromDns(in);
+        }
+        if (result == null) {
+            result = pkixTrustAnchor(in);
+        }
+        return result != null ? result : in.failures.result();
+    }
 
-        for (TlsaRecord r : usable) {
-            if (!r.usage().isEndEntity() || !r.matches(leaf)) {
+    /** One match attempt's inputs, and the failures seen so far. */
+    private record Input(DaneName identity, List<X509Certificate> chain, List<TlsaRecord> usable, MatchPolicy policy,
+                         Date now, Failures failures) {
+        X509Certificate leaf() {
+            return chain.get(0);
+        }
+
+        X509Certificate top() {
+            return chain.get(chain.size() - 1);
+        }
+    }
+
+    /** DANE-EE(3) and PKIX-EE(1): the leaf itself, depth 0. */
+    private static MatchResult endEntity(Input in) {
+        for (TlsaRecord r : in.usable) {
+            if (!r.usage().isEndEntity() || !r.matches(in.leaf())) {
                 continue;
             }
             if (r.usage() == CertUsage.PKIX_EE) {
-                PkixPath pkix = pkixPath(chain, policy.pkixTrust(), now);
+                PkixPath pkix = pkixPath(in.chain, in.policy.pkixTrust(), in.now);
                 if (pkix.error != null) {
-                    failures.add(Reason.CHAIN_INVALID, r + " matched the leaf, but PKIX validation failed: " + pkix.error);
+                    in.failures.add(Reason.CHAIN_INVALID, r + " matched the leaf, but PKIX validation failed: " + pkix.error);
                     continue;
                 }
             }
-            boolean nameRequired = r.usage() == CertUsage.PKIX_EE || policy.eeNameCheck();
-            if (nameRequired && !Certificates.hasDnsName(leaf, identity)) {
-                failures.add(Reason.NAME_MISMATCH, r + " matched the leaf, but " + identity
-                        + " is not among its SAN dNSNames " + Certificates.dnsNames(leaf));
+            boolean nameRequired = r.usage() == CertUsage.PKIX_EE || in.policy.eeNameCheck();
+            if (nameRequired && !Certificates.hasDnsName(in.leaf(), in.identity)) {
+                in.failures.add(Reason.NAME_MISMATCH, r + " matched the leaf, but " + in.identity
+                        + " is not among its SAN dNSNames " + Certificates.dnsNames(in.leaf()));
                 continue;
             }
             return MatchResult.ok(r, 0);
         }
+        return null;
+    }
 
-        for (int depth = 1; depth < chain.size(); depth++) {
-            X509Certificate anchor = chain.get(depth);
-            for (TlsaRecord r : usable) {
+    /** DANE-TA(2) on a certificate the client presented above the leaf, lowest depth first. */
+    private static MatchResult trustAnchorInChain(Input in) {
+        for (int depth = 1; depth < in.chain.size(); depth++) {
+            X509Certificate anchor = in.chain.get(depth);
+            for (TlsaRecord r : in.usable) {
                 if (r.usage() != CertUsage.DANE_TA || !r.matches(anchor)) {
                     continue;
                 }
-                String error = validateFromAnchor(chain.subList(0, depth), new TrustAnchor(anchor, null), anchor, now);
-                MatchResult result = nameChecked(r, depth, error, identity, leaf, failures);
+                String error = validateFromAnchor(in.chain.subList(0, depth), new TrustAnchor(anchor, null), anchor, in.now);
+                MatchResult result = nameChecked(r, depth, error, in);
                 if (result != null) {
                     return result;
                 }
             }
         }
+        return null;
+    }
 
-        for (TlsaRecord r : usable) {
+    /** RFC 7671 §5.2: a Full(0) DANE-TA record may carry the trust anchor the client did not send. */
+    private static MatchResult trustAnchorFromDns(Input in) {
+        for (TlsaRecord r : in.usable) {
             if (r.usage() != CertUsage.DANE_TA || r.matchingType() != MatchingType.FULL) {
                 continue;
             }
-            // RFC 7671 §5.2: a Full(0) DANE-TA record may carry the trust anchor the client did not send.
-            X509Certificate top = chain.get(chain.size() - 1);
             PublicKey key = r.dnsCertificate() != null ? r.dnsCertificate().getPublicKey() : r.dnsPublicKey();
-            if (!signedBy(top, key)) {
+            if (!signedBy(in.top(), key)) {
                 continue; // this record is not the issuer of the presented chain: no match
             }
             TrustAnchor anchor = r.dnsCertificate() != null
                     ? new TrustAnchor(r.dnsCertificate(), null)
-                    : new TrustAnchor(top.getIssuerX500Principal(), key, null);
-            String error = validateFromAnchor(chain, anchor, r.dnsCertificate(), now);
-            MatchResult result = nameChecked(r, chain.size(), error, identity, leaf, failures);
+                    : new TrustAnchor(in.top().getIssuerX500Principal(), key, null);
+            String error = validateFromAnchor(in.chain, anchor, r.dnsCertificate(), in.now);
+            MatchResult result = nameChecked(r, in.chain.size(), error, in);
             if (result != null) {
                 return result;
             }
         }
+        return null;
+    }
 
-        if (usable.stream().anyMatch(r -> r.usage() == CertUsage.PKIX_TA)) {
-            PkixPath pkix = pkixPath(chain, policy.pkixTrust(), now);
-            List<X509Certificate> above = new ArrayList<>(pkix.path.subList(1, pkix.path.size()));
-            // When the path does not validate, the validator names no anchor: still offer the trusted issuer of the
-            // top of the path, so that a record for it is reported as CHAIN_INVALID rather than NO_MATCH.
-            X509Certificate anchor = pkix.anchor != null ? pkix.anchor
-                    : trustedIssuer(pkix.path.get(pkix.path.size() - 1), policy.pkixTrust());
-            if (anchor != null) {
-                above.add(anchor);
-            }
-            for (int i = 0; i < above.size(); i++) {
-                for (TlsaRecord r : usable) {
-                    if (r.usage() == CertUsage.PKIX_TA && r.matches(above.get(i))) {
-                        MatchResult result = nameChecked(r, i + 1, pkix.error, identity, leaf, failures);
-                        if (result != null) {
-                            return result;
-                        }
+    /** PKIX-TA(0): a CA on the PKIX-validated path, or its trust anchor. */
+    private static MatchResult pkixTrustAnchor(Input in) {
+        if (in.usable.stream().noneMatch(r -> r.usage() == CertUsage.PKIX_TA)) {
+            return null;
+        }
+        PkixPath pkix = pkixPath(in.chain, in.policy.pkixTrust(), in.now);
+        List<X509Certificate> above = new ArrayList<>(pkix.path.subList(1, pkix.path.size()));
+        // When the path does not validate, the validator names no anchor: still offer the trusted issuer of the
+        // top of the path, so that a record for it is reported as CHAIN_INVALID rather than NO_MATCH.
+        X509Certificate anchor = pkix.anchor != null ? pkix.anchor
+                : trustedIssuer(pkix.path.get(pkix.path.size() - 1), in.policy.pkixTrust());
+        if (anchor != null) {
+            above.add(anchor);
+        }
+        for (int i = 0; i < above.size(); i++) {
+            for (TlsaRecord r : in.usable) {
+                if (r.usage() == CertUsage.PKIX_TA && r.matches(above.get(i))) {
+                    MatchResult result = nameChecked(r, i + 1, pkix.error, in);
+                    if (result != null) {
+                        return result;
                     }
                 }
             }
         }
-        return failures.result();
+        return null;
     }
 
     /** Drops what this policy cannot use, then applies RFC 7671 §9 digest agility per usage and selector. */
@@ -143,8 +178,10 @@ public final class DaneMatcher {
         return usable;
     }
 
-    private static MatchResult nameChecked(TlsaRecord r, int depth, String pathError, DaneName identity,
-                                           X509Certificate leaf, Failures failures) {
+    private static MatchResult nameChecked(TlsaRecord r, int depth, String pathError, Input in) {
+        DaneName identity = in.identity;
+        X509Certificate leaf = in.leaf();
+        Failures failures = in.failures;
         if (pathError != null) {
             failures.add(Reason.CHAIN_INVALID, r + " matched the trust anchor at depth " + depth
                     + ", but the path to the leaf does not validate: " + pathError);

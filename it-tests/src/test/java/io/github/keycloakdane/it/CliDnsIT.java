@@ -1,5 +1,6 @@
 package io.github.keycloakdane.it;
 
+import io.github.keycloakdane.it.harness.KnotDns;
 import io.github.keycloakdane.testing.TestPki;
 import io.github.keycloakdane.testing.TestPki.Issued;
 import org.junit.jupiter.api.AfterAll;

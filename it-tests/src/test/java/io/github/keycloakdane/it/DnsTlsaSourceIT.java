@@ -1,5 +1,6 @@
 package io.github.keycloakdane.it;
 
+import io.github.keycloakdane.it.harness.KnotDns;
 import io.github.keycloakdane.core.DaneName;
 import io.github.keycloakdane.core.DnssecStatus;
 import io.github.keycloakdane.core.InvalidNameException;

@@ -59,4 +59,12 @@ public final class ItConfig {
     private static Path path(String property, String fallback) {
         return Path.of(System.getProperty(property, fallback)).toAbsolutePath().normalize();
     }
+
+    /** An instance name, which is also a directory name: a plain file name only. */
+    static String plainName(String name) {
+        if (!name.matches("[A-Za-z0-9._-]+")) {
+            throw new IllegalArgumentException("instance name must be a plain file name: " + name);
+        }
+        return name;
+    }
 }

@@ -88,10 +88,7 @@ public final class KeycloakServer implements AutoCloseable {
         private Duration startTimeout = Duration.ofSeconds(180);
 
         private Builder(String name) {
-            if (!name.matches("[A-Za-z0-9._-]+")) {
-                throw new IllegalArgumentException("instance name must be a plain file name: " + name);
-            }
-            this.name = name;
+            this.name = ItConfig.plainName(name);
         }
 
         /** The unpacked distribution to copy (default {@link ItConfig#keycloakDist()}). */
@@ -352,7 +349,7 @@ public final class KeycloakServer implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 throw new IOException("interrupted while waiting for Keycloak", e);
             }
-            sleep(250);
+            ProcessTree.sleep(250);
         }
         throw new IOException("Keycloak " + name + " not ready within " + startTimeout.toSeconds() + " s (last: "
                 + last + ")\n" + diagnostics());
@@ -582,15 +579,6 @@ public final class KeycloakServer implements AutoCloseable {
         }
         int eq = option.indexOf('=');
         return eq < 0 ? option : option.substring(0, eq);
-    }
-
-    private static void sleep(long millis) throws IOException {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted", e);
-        }
     }
 
     @Override

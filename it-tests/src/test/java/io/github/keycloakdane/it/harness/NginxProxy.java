@@ -66,10 +66,7 @@ public final class NginxProxy implements AutoCloseable {
         private Path binary;
 
         private Builder(String name) {
-            if (!name.matches("[A-Za-z0-9._-]+")) {
-                throw new IllegalArgumentException("instance name must be a plain file name: " + name);
-            }
-            this.name = name;
+            this.name = ItConfig.plainName(name);
         }
 
         /**

@@ -100,6 +100,16 @@ final class ProcessTree {
         }
     }
 
+    /** Sleeps; an interrupt becomes an IOException (the harness's start and stop paths throw IOException). */
+    static void sleep(long millis) throws IOException {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
+    }
+
     static void deleteTree(Path dir) throws IOException {
         if (!Files.exists(dir)) {
             return;

@@ -1,6 +1,5 @@
 package io.github.keycloakdane.it.harness;
 
-import io.github.keycloakdane.it.KnotDns;
 import io.github.keycloakdane.testing.TestPki;
 import io.github.keycloakdane.testing.TestPki.Issued;
 

@@ -1,6 +1,6 @@
 /**
  * Real-component integration-test harness: Keycloak (the unpacked dist, {@code kc.sh start-dev}), nginx terminating
- * TLS in front of it, and Knot DNS ({@code io.github.keycloakdane.it.KnotDns}), all on 127.0.0.1, no Docker.
+ * TLS in front of it, and Knot DNS ({@link KnotDns}), all on 127.0.0.1, no Docker.
  *
  * <ul>
  * <li>{@link io.github.keycloakdane.it.harness.SharedStack}: JUnit extension giving every IT class the run's one

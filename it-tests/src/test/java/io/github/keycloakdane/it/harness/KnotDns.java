@@ -1,4 +1,4 @@
-package io.github.keycloakdane.it;
+package io.github.keycloakdane.it.harness;
 
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.DNSKEYRecord;
@@ -171,8 +171,8 @@ public final class KnotDns implements AutoCloseable {
     private void start() throws IOException {
         Files.createDirectories(workDir);
         killStale();
-        deleteTree(runDir);
-        deleteTree(dbDir);
+        ProcessTree.deleteTree(runDir);
+        ProcessTree.deleteTree(dbDir);
         Files.createDirectories(runDir);
         Files.createDirectories(dbDir);
         Files.createDirectories(zoneDir);
@@ -218,7 +218,7 @@ public final class KnotDns implements AutoCloseable {
             if (waitingFor == null) {
                 return;
             }
-            sleep(50);
+            ProcessTree.sleep(50);
         }
         throw new IOException("knotd did not serve the zones within " + START_TIMEOUT.toSeconds() + " s (still "
                 + waitingFor + ")\n" + diagnostics());
@@ -733,28 +733,6 @@ public final class KnotDns implements AutoCloseable {
 
     private static List<org.xbill.DNS.Record> rrs(Message m, int section, int type) {
         return m.getSection(section).stream().filter(r -> r.getType() == type).toList();
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        List<Path> paths;
-        try (Stream<Path> walk = Files.walk(dir)) {
-            paths = walk.sorted(Comparator.reverseOrder()).toList();
-        }
-        for (Path p : paths) {
-            Files.deleteIfExists(p);
-        }
-    }
-
-    private static void sleep(long millis) throws IOException {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted", e);
-        }
     }
 
     @Override

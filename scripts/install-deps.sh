@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs, with apt-get, what the build, the tests and the demo need and this Debian machine lacks
+# (run as root or with sudo): Knot DNS and kdig, nginx, OpenSSL, curl, a JDK 17 and Maven.
+set -euo pipefail
+
+sudo_cmd=()
+[ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+
+missing=()
+command -v knotd   >/dev/null 2>&1 || [ -x /usr/sbin/knotd ] || missing+=(knot)
+command -v kdig    >/dev/null 2>&1 || missing+=(knot-dnsutils)
+command -v nginx   >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+command -v curl    >/dev/null 2>&1 || missing+=(curl)
+command -v javac   >/dev/null 2>&1 || missing+=(openjdk-17-jdk-headless)
+command -v mvn     >/dev/null 2>&1 || missing+=(maven)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
