@@ -59,10 +59,9 @@ public class DaneClientAuthenticator extends AbstractClientAuthenticator {
         } else if (client == null && claimed != null) {
             client = clientByDaneName(context, claimed);
             if (client == null) {
-                // Nobody registered this name: refuse without a DNS query. A challenge (not a failure) because no
-                // client is known yet; the flow returns the first alternative's challenge.
+                // Nobody registered this name: no DNS query. With no client known, the flow ends in
+                // CLIENT_NOT_FOUND, which Keycloak answers with 401 invalid_client; the event keeps these details.
                 DaneEvents.reject(context.getEvent(), claimed, Reason.NOT_ALLOWED.name(), "no client has this " + CLIENT_ATTRIBUTE);
-                context.challenge(invalidClient());
                 return;
             }
         }

@@ -291,6 +291,8 @@ public final class KeycloakServer implements AutoCloseable {
             Path cert = TestPki.writePem(tls.resolve("server.pem"), List.of(httpsCertificate.cert()));
             Path key = TestPki.writePem(tls.resolve("server.key"), httpsCertificate.keyPair().getPrivate());
             cmd.add("--http-enabled=false");
+            // start-dev opens its HTTP listener all the same (on 8080 unless told otherwise): keep it on a free port
+            cmd.add("--http-port=" + Ports.freeTcpPort());
             cmd.add("--https-port=" + port);
             cmd.add("--https-certificate-file=" + cert);
             cmd.add("--https-certificate-key-file=" + key);
@@ -339,7 +341,8 @@ public final class KeycloakServer implements AutoCloseable {
             }
             try {
                 HttpResponse<String> r = http.send(ready, HttpResponse.BodyHandlers.ofString());
-                if (r.statusCode() == 200) {
+                // the management interface can report ready a moment before the main listener accepts connections
+                if (r.statusCode() == 200 && accepts(port)) {
                     return;
                 }
                 last = r.statusCode() + " " + r.body();
@@ -353,6 +356,15 @@ public final class KeycloakServer implements AutoCloseable {
         }
         throw new IOException("Keycloak " + name + " not ready within " + startTimeout.toSeconds() + " s (last: "
                 + last + ")\n" + diagnostics());
+    }
+
+    private static boolean accepts(int tcpPort) {
+        try (java.net.Socket socket = new java.net.Socket()) {
+            socket.connect(new java.net.InetSocketAddress("127.0.0.1", tcpPort), 500);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** Stops the server (kc.sh and its java child) and frees the instance directory. Idempotent. */
