@@ -28,7 +28,6 @@ import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -99,18 +98,9 @@ public final class DnsTlsaSource implements TlsaSource {
         return resolverAddress;
     }
 
-    public DnsSettings settings() {
-        return settings;
-    }
-
     @Override
     public TlsaLookup lookup(DaneName name) {
         return cache.get(name, this::fetch);
-    }
-
-    /** Drops every cached answer (for operators and tests). */
-    public void clearCache() {
-        cache.clear();
     }
 
     private TlsaLookup fetch(DaneName name) {
@@ -237,10 +227,5 @@ public final class DnsTlsaSource implements TlsaSource {
             }
         }
         return null;
-    }
-
-    /** For tools: how long a lookup may take. */
-    public Duration timeout() {
-        return settings.timeout();
     }
 }

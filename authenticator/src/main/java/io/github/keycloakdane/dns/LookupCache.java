@@ -79,12 +79,6 @@ final class LookupCache {
         }
     }
 
-    void clear() {
-        synchronized (entries) {
-            entries.clear();
-        }
-    }
-
     int size() {
         synchronized (entries) {
             return entries.size();

@@ -164,6 +164,15 @@ class ClientDaneIT {
     }
 
     @Test
+    void theQueryCounterTheNoQueryTestsRelyOnCountsQueries() throws Exception {
+        long before = knotQueries(stack);
+
+        stack.knot().query(SENSOR7, org.xbill.DNS.Type.TLSA);
+
+        assertThat(knotQueries(stack)).isGreaterThan(before);
+    }
+
+    @Test
     void unregisteredNameIsRefusedWithoutAnyDnsQuery() throws Exception {
         String name = "unregistered._device.example.test";
         long queriesBefore = knotQueries(stack);
