@@ -1,0 +1,131 @@
+package io.github.keycloakdane.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.nimbusds.jwt.JWTClaimsSet;
+import io.github.keycloakdane.it.harness.AdminApi;
+import io.github.keycloakdane.it.harness.SharedStack;
+import io.github.keycloakdane.it.harness.Stack;
+import io.github.keycloakdane.it.harness.TlsHttp;
+import io.github.keycloakdane.it.harness.Tokens;
+import io.github.keycloakdane.testing.TestPki;
+import io.github.keycloakdane.testing.TestPki.Issued;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+import static io.github.keycloakdane.it.DaneScenarios.REALM;
+import static io.github.keycloakdane.it.DaneScenarios.daneEe;
+import static io.github.keycloakdane.it.DaneScenarios.device;
+import static io.github.keycloakdane.it.DaneScenarios.event;
+import static io.github.keycloakdane.it.DaneScenarios.publish;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * auth-dane with the other settings an admin can choose: the identity from a header set by the trusted proxy, and
+ * the user found by username. Built through the admin REST API the way the admin console does it: a flow of its own
+ * with one configured execution, bound to one client as its direct-grant override.
+ */
+@ExtendWith(SharedStack.class)
+class AuthDaneSettingsIT {
+
+    private static final String CAROL = "carol-laptop._user.example.test";
+    private static final String FLOW = "dane-header-grant";
+    private static final String CLIENT = "dane-header-app";
+    private static final String HEADER = "X-Dane-Clientid";
+
+    private static Stack stack;
+    private static Issued laptop;
+
+    @BeforeAll
+    static void flowClientAndUser(Stack shared) {
+        stack = shared;
+        AdminApi admin = stack.admin();
+        laptop = TestPki.leaf("carol-laptop").build();
+        publish(stack, CAROL, daneEe(laptop.cert()));
+
+        String flows = "/" + REALM + "/authentication/flows";
+        admin.create(flows, Map.of("alias", FLOW, "description", "auth-dane: identity from a header, user by username",
+                "providerId", "basic-flow", "topLevel", true, "builtIn", false));
+        admin.create(flows + "/" + FLOW + "/executions/execution", Map.of("provider", "auth-dane"));
+        ObjectNode execution = (ObjectNode) admin.get(flows + "/" + FLOW + "/executions").get(0);
+        execution.put("requirement", "REQUIRED");
+        admin.put(flows + "/" + FLOW + "/executions", execution);
+        admin.create("/" + REALM + "/authentication/executions/" + execution.path("id").asText() + "/config",
+                Map.of("alias", FLOW + "-config", "config", Map.of(
+                        "dane.identity-source", "header",
+                        "dane.identity-header", HEADER,
+                        "dane.user-mapping", "username",
+                        "dane.allow-list", "*._user.example.test")));
+        String flowId = null;
+        for (JsonNode f : admin.get(flows)) {
+            if (FLOW.equals(f.path("alias").asText())) {
+                flowId = f.path("id").asText();
+            }
+        }
+        admin.createClient(REALM, Map.of("clientId", CLIENT, "publicClient", true, "directAccessGrantsEnabled", true,
+                "standardFlowEnabled", false, "authenticationFlowBindingOverrides", Map.of("direct_grant", flowId),
+                "defaultClientScopes", List.of("basic", "profile", "dane")));
+        admin.createUser(REALM, Map.of("username", CAROL, "enabled", true, "email", "carol@example.test",
+                "emailVerified", true, "firstName", "Carol", "lastName", "Example"));
+    }
+
+    @Test
+    void theNameInTheTrustedProxysHeaderMapsToTheUserOfThatUsername() {
+        TlsHttp http = device(stack, laptop);
+
+        TlsHttp.Response response = http.postForm(stack.tokenUri(REALM),
+                Map.of("grant_type", "password", "client_id", CLIENT), HEADER, CAROL);
+
+        assertThat(response.status()).as(response.toString()).isEqualTo(200);
+        JWTClaimsSet claims = Tokens.verify(response.json().path("access_token").asText(), http, stack.realmUri(REALM));
+        assertThat(claims.getClaim("dane_clientid")).isEqualTo(CAROL);
+        assertThat(claims.getClaim("preferred_username")).isEqualTo(CAROL);
+    }
+
+    @Test
+    void theHeaderIsIgnoredFromAnAddressThatIsNotATrustedProxy() throws Exception {
+        // straight to Keycloak from 127.0.0.2 (proxy-trusted-addresses is 127.0.0.1), header and certificate forged
+        String pem = URLEncoder.encode(TestPki.pem(List.of(laptop.cert())), StandardCharsets.UTF_8);
+        Instant since = Instant.now();
+
+        TlsHttp.Response response = TlsHttp.postFormFrom(InetAddress.getByName("127.0.0.2"),
+                URI.create(stack.keycloak().realmUri(REALM) + "/protocol/openid-connect/token"),
+                Map.of("grant_type", "password", "client_id", CLIENT),
+                Map.of(HEADER, CAROL, "ssl-client-cert", pem));
+
+        assertThat(response.status()).as(response.toString()).isEqualTo(401);
+        assertThat(response.json().path("error").asText()).isEqualTo("invalid_grant");
+        JsonNode error = null;
+        for (JsonNode e : stack.admin().events(REALM, "LOGIN_ERROR")) {
+            if (CLIENT.equals(e.path("clientId").asText()) && e.path("time").asLong() >= since.toEpochMilli()) {
+                error = e;
+                break;
+            }
+        }
+        assertThat(error).as("LOGIN_ERROR event").isNotNull();
+        assertThat(error.path("details").path("dane_reason").asText()).isEqualTo("INVALID_NAME");
+        assertThat(error.path("details").path("dane_detail").asText()).contains("no dane_clientid");
+    }
+
+    @Test
+    void aNameOutsideTheExecutionsAllowListIsRefused() throws Exception {
+        String outsider = "dave._device.example.test"; // not *._user.example.test
+        Instant since = Instant.now();
+
+        TlsHttp.Response response = device(stack, laptop).postForm(stack.tokenUri(REALM),
+                Map.of("grant_type", "password", "client_id", CLIENT), HEADER, outsider);
+
+        assertThat(response.status()).isEqualTo(401);
+        assertThat(event(stack, "LOGIN_ERROR", outsider, since).orElseThrow().path("details").path("dane_reason").asText())
+                .isEqualTo("NOT_ALLOWED");
+    }
+}
