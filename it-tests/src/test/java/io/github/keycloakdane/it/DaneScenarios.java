@@ -91,9 +91,14 @@ final class DaneScenarios {
      * briefly.
      */
     static Optional<JsonNode> event(Stack stack, String type, String name, Instant since) throws InterruptedException {
+        return event(stack.admin(), type, name, since);
+    }
+
+    /** {@link #event(Stack, String, String, Instant)} on any Keycloak. */
+    static Optional<JsonNode> event(AdminApi admin, String type, String name, Instant since) throws InterruptedException {
         Instant deadline = Instant.now().plus(Duration.ofSeconds(5));
         do {
-            for (JsonNode e : stack.admin().events(REALM, type)) {
+            for (JsonNode e : admin.events(REALM, type)) {
                 if (e.path("time").asLong() >= since.toEpochMilli()
                         && name.equals(e.path("details").path("dane_clientid").asText(null))) {
                     return Optional.of(e);

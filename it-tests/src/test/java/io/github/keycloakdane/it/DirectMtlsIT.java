@@ -59,17 +59,8 @@ class DirectMtlsIT {
                 .options(KeycloakOptions.dane(shared.knot().address(), shared.trustAnchorFile()))
                 .option("--truststore-paths=" + trustedClientCas)
                 .start();
-        for (String[] c : new String[][] {{"gateway", GATEWAY}, {"edge", EDGE}}) {
-            Map<String, Object> client = new LinkedHashMap<>();
-            client.put("clientId", c[0]);
-            client.put("enabled", true);
-            client.put("publicClient", false);
-            client.put("clientAuthenticatorType", "client-dane");
-            client.put("serviceAccountsEnabled", true);
-            client.put("attributes", Map.of("dane.clientid", c[1]));
-            client.put("defaultClientScopes", List.of("basic", "profile", "dane"));
-            keycloak.admin().createClient(REALM, client);
-        }
+        DaneScenarios.daneClient(keycloak.admin(), "gateway", GATEWAY);
+        DaneScenarios.daneClient(keycloak.admin(), "edge", EDGE);
         gateway = TestPki.leaf("gateway").issuer(orgCa).dnsNames(GATEWAY).build();
         publish(shared, GATEWAY, daneEe(gateway.cert()));
         // EDGE: a digest of the CA certificate, usable only because TLS hands over the chain
@@ -102,15 +93,7 @@ class DirectMtlsIT {
         TlsHttp.Response response = tokenRequest(edge, "dane_clientid", EDGE);
 
         assertThat(response.status()).as(response.toString()).isEqualTo(200);
-        JsonNode event = null;
-        for (JsonNode e : keycloak.admin().events(REALM, "CLIENT_LOGIN")) {
-            if (EDGE.equals(e.path("details").path("dane_clientid").asText(null))
-                    && e.path("time").asLong() >= since.toEpochMilli()) {
-                event = e;
-                break;
-            }
-        }
-        assertThat(event).isNotNull();
+        JsonNode event = DaneScenarios.event(keycloak.admin(), "CLIENT_LOGIN", EDGE, since).orElseThrow();
         assertThat(event.path("details").path("dane_record").asText()).isEqualTo("2 0 1@1");
     }
 
