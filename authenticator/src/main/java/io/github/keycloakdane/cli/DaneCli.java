@@ -2,6 +2,7 @@ package io.github.keycloakdane.cli;
 
 import io.github.keycloakdane.core.AllowList;
 import io.github.keycloakdane.core.CertUsage;
+import io.github.keycloakdane.core.CertificateParser;
 import io.github.keycloakdane.core.Certificates;
 import io.github.keycloakdane.core.DaneMatcher;
 import io.github.keycloakdane.core.DaneName;
@@ -25,7 +26,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.CertificateException;
-import java.security.cert.CertificateFactory;
 import java.security.cert.TrustAnchor;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
@@ -255,19 +255,15 @@ public final class DaneCli {
     }
 
     static List<X509Certificate> readChain(String file) throws UsageException {
-        try (InputStream in = Files.newInputStream(Path.of(file))) {
-            List<X509Certificate> chain = new ArrayList<>();
-            for (var c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
-                chain.add((X509Certificate) c);
-            }
+        try {
+            List<X509Certificate> chain = CertificateParser.parsePem(readText(file));
             if (chain.isEmpty()) {
                 throw new UsageException(file + ": no certificate found");
             }
             return chain;
-        } catch (IOException e) {
-            throw new UsageException("cannot read " + file + ": " + e.getMessage());
         } catch (CertificateException e) {
-            throw new UsageException(file + ": not PEM certificates: " + e.getMessage());
+            throw new UsageException(file + ": not PEM certificates (" + CertificateParser.parser() + " parser): "
+                    + e.getMessage());
         }
     }
 

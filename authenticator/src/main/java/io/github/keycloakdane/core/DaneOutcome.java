@@ -22,9 +22,10 @@ public record DaneOutcome(boolean authenticated, String identity, DnssecStatus d
 
     @Override
     public String toString() {
-        return (authenticated ? "AUTHENTICATED " : "REJECTED ") + identity + " reason=" + reason
+        // identity and detail carry untrusted input: bounded and without control characters, fit for a log line
+        return (authenticated ? "AUTHENTICATED " : "REJECTED ") + SafeText.name(identity) + " reason=" + reason
                 + (dnssec == null ? "" : " dnssec=" + dnssec)
                 + (matched == null ? "" : " record=" + matched.parameters() + " depth=" + depth)
-                + (detail == null ? "" : " (" + detail + ")");
+                + (detail == null ? "" : " (" + SafeText.detail(detail) + ")");
     }
 }

@@ -1,12 +1,15 @@
 package io.github.keycloakdane.core;
 
-/** Why a DANE verification ended as it did: machine-readable, for events, logs and tests. */
+/**
+ * Why a DANE authentication ended as it did: machine-readable, for events ({@code dane_reason}), logs and tests.
+ * The one list of reasons: the verifier's own and those the Keycloak glue decides before or after it.
+ */
 public enum Reason {
     /** Authenticated. */
     OK,
-    /** The claimed name is not a valid client name. */
+    /** The claimed name is not a valid client name, or none was given. */
     INVALID_NAME,
-    /** The name is valid but no allow list admits it; no DNS query was made. */
+    /** The name is valid but no allow list admits it (or no client carries it); no DNS query was made. */
     NOT_ALLOWED,
     /** No client certificate was presented, or it could not be read. */
     NO_CERTIFICATE,
@@ -27,5 +30,27 @@ public enum Reason {
     /** A record matched, but the name is not among the leaf's SAN dNSNames. */
     NAME_MISMATCH,
     /** A record matched a trust anchor, but the path from it to the leaf does not validate. */
-    CHAIN_INVALID
+    CHAIN_INVALID,
+    /** No user is mapped to the name; no DNS query was made. */
+    UNKNOWN_USER,
+    /** The user mapped to the name is disabled; no DNS query was made. */
+    USER_DISABLED,
+    /** The {@code dane_clientid} sent does not belong to the client named by {@code client_id}. */
+    CLIENT_MISMATCH,
+    /** Two or more clients, or users, carry the name: nobody is authenticated by it; no DNS query was made. */
+    AMBIGUOUS_IDENTITY,
+    /** The person declined the confirmation page. */
+    CANCELLED,
+    /** The execution's settings are invalid or unsafe (e.g. user mapping by username with no allow list). */
+    INVALID_CONFIG,
+    /**
+     * The certificate comes from a proxy header that anyone can set: a header lookup is configured but
+     * {@code proxy-trusted-addresses} is not, and this was not acknowledged.
+     */
+    UNTRUSTED_CERTIFICATE_HEADER,
+    /**
+     * A client sent only {@code dane_clientid}, but the client attribute is not searchable, so finding its client
+     * would mean scanning the realm: refused.
+     */
+    NAME_SEARCH_DISABLED
 }

@@ -4,7 +4,6 @@ import java.io.ByteArrayInputStream;
 import java.security.KeyFactory;
 import java.security.PublicKey;
 import java.security.cert.CertificateException;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.security.spec.X509EncodedKeySpec;
 import java.util.Arrays;
@@ -130,9 +129,8 @@ public final class TlsaRecord {
 
     private static X509Certificate parseCertificate(byte[] der) {
         try {
-            return (X509Certificate) CertificateFactory.getInstance("X.509")
-                    .generateCertificate(new ByteArrayInputStream(der));
-        } catch (CertificateException | RuntimeException e) {
+            return CertificateParser.parseDer(der);
+        } catch (CertificateException e) {
             return null;
         }
     }

@@ -83,7 +83,8 @@ public final class DnsTlsaSource implements TlsaSource {
             }
             this.resolver = validating;
         }
-        this.cache = new LookupCache(settings.maxTtl(), settings.negativeTtl(), settings.cacheSize(), clock);
+        this.cache = new LookupCache(settings.maxTtl(), settings.negativeTtl(), settings.cacheSize(),
+                settings.timeout(), clock);
     }
 
     private static InetSocketAddress systemResolver() {

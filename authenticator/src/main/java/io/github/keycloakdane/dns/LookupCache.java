@@ -1,6 +1,7 @@
 package io.github.keycloakdane.dns;
 
 import io.github.keycloakdane.core.DaneName;
+import io.github.keycloakdane.core.DnssecStatus;
 import io.github.keycloakdane.core.TlsaLookup;
 
 import java.time.Clock;
@@ -9,12 +10,16 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 
 /**
  * A bounded LRU cache of TLSA lookups: secure answers for min(TTL, maxTtl), anything else for negativeTtl (so a
  * failing name cannot be used to hammer the resolver, yet recovers within seconds). Concurrent lookups of one name
- * share a single query.
+ * share a single query; each waiter on it keeps its own deadline, and a query that fails in any way (an
+ * {@link Error} included) still completes the shared result, so no waiter is left hanging.
  */
 final class LookupCache {
 
@@ -23,13 +28,19 @@ final class LookupCache {
 
     private final Duration maxTtl;
     private final Duration negativeTtl;
+    private final Duration waitBound;
     private final Clock clock;
     private final Map<DaneName, Entry> entries;
     private final Map<DaneName, CompletableFuture<TlsaLookup>> inFlight = new ConcurrentHashMap<>();
 
-    LookupCache(Duration maxTtl, Duration negativeTtl, int maxEntries, Clock clock) {
+    /**
+     * @param waitBound how long a caller waits for a query another caller started (the lookup's own time bound:
+     *                  the waiter's deadline counts from its own arrival, not from the query's start)
+     */
+    LookupCache(Duration maxTtl, Duration negativeTtl, int maxEntries, Duration waitBound, Clock clock) {
         this.maxTtl = maxTtl;
         this.negativeTtl = negativeTtl;
+        this.waitBound = waitBound;
         this.clock = clock;
         this.entries = new LinkedHashMap<>(16, 0.75f, true) {
             @Override
@@ -52,7 +63,7 @@ final class LookupCache {
         CompletableFuture<TlsaLookup> mine = new CompletableFuture<>();
         CompletableFuture<TlsaLookup> running = inFlight.putIfAbsent(name, mine);
         if (running != null) {
-            return running.join(); // the running lookup is itself time-bounded
+            return await(name, running);
         }
         try {
             TlsaLookup lookup = loader.apply(name);
@@ -60,10 +71,29 @@ final class LookupCache {
             mine.complete(lookup);
             return lookup;
         } catch (RuntimeException e) {
-            mine.completeExceptionally(e);
-            throw e;
+            // a resolver bug must end as a typed failure for this caller and every waiter, never as a 500
+            TlsaLookup failed = TlsaLookup.failed(DnssecStatus.NETWORK_ERROR, "TLSA lookup failed: " + e);
+            mine.complete(failed);
+            return failed;
+        } catch (Error e) {
+            mine.complete(TlsaLookup.failed(DnssecStatus.NETWORK_ERROR, "TLSA lookup failed: " + e));
+            throw e; // the JVM's own trouble (out of memory, ...) is not ours to hide
         } finally {
             inFlight.remove(name, mine);
+        }
+    }
+
+    private TlsaLookup await(DaneName name, CompletableFuture<TlsaLookup> running) {
+        try {
+            return running.get(waitBound.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            return TlsaLookup.failed(DnssecStatus.TIMEOUT, "waited " + waitBound.toMillis()
+                    + " ms for the lookup of " + name + " that another request started");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return TlsaLookup.failed(DnssecStatus.NETWORK_ERROR, "interrupted while waiting for the lookup of " + name);
+        } catch (ExecutionException e) {
+            return TlsaLookup.failed(DnssecStatus.NETWORK_ERROR, "TLSA lookup failed: " + e.getCause());
         }
     }
 

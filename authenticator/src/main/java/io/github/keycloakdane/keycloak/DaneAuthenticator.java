@@ -1,13 +1,13 @@
 package io.github.keycloakdane.keycloak;
 
+import io.github.keycloakdane.core.AllowList;
 import io.github.keycloakdane.core.Certificates;
 import io.github.keycloakdane.core.DaneName;
 import io.github.keycloakdane.core.DaneOutcome;
 import io.github.keycloakdane.core.InvalidNameException;
 import io.github.keycloakdane.core.Reason;
-import io.github.keycloakdane.keycloak.DaneAuthenticatorConfig.IdentitySource;
+import io.github.keycloakdane.core.SafeText;
 import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.core.MultivaluedMap;
 import jakarta.ws.rs.core.Response;
 import org.jboss.logging.Logger;
 import org.keycloak.authentication.AuthenticationFlowContext;
@@ -23,18 +23,14 @@ import org.keycloak.sessions.AuthenticationSessionModel;
 
 import java.security.cert.X509Certificate;
 import java.util.List;
-import java.util.stream.Collectors;
 
 /**
  * {@code auth-dane}: authenticates a user by the DANE identity of the device they log in from, in browser and
- * direct-grant flows. Order: name → allow list → the user exists and is enabled → DNS → match, so unknown names and
- * users cost no DNS query.
+ * direct-grant flows. Order: server settings → execution settings → a certificate is present → name → allow lists →
+ * exactly one enabled user → DNS → match. The certificate comes before the name so that the page a person without
+ * one sees never depends on whether a name maps to a user; unknown and ambiguous names cost no DNS query.
  */
 public class DaneAuthenticator implements Authenticator {
-
-    public static final String PARAM = "dane_clientid";
-    /** The user-session note (and so the token claim, with the User Session Note mapper). */
-    public static final String SESSION_NOTE = "dane_clientid";
 
     static final String LOGIN_TEMPLATE = "dane-login.ftl";
     static final String CONFIRM_TEMPLATE = "dane-confirm.ftl";
@@ -46,80 +42,109 @@ public class DaneAuthenticator implements Authenticator {
     @Override
     public void authenticate(AuthenticationFlowContext context) {
         DaneAuthenticatorConfig config = DaneAuthenticatorConfig.from(context.getAuthenticatorConfig());
+        DaneProvider dane = context.getSession().getProvider(DaneProvider.class);
+        if (dane.untrustedCertificateSource() != null) {
+            reject(context, null, Reason.UNTRUSTED_CERTIFICATE_HEADER, dane.untrustedCertificateSource(),
+                    AuthenticationFlowError.INVALID_CREDENTIALS, "daneAuthFailed");
+            return;
+        }
+        if (config.isInvalid()) {
+            reject(context, null, Reason.INVALID_CONFIG, config.invalidBecause(),
+                    AuthenticationFlowError.INTERNAL_ERROR, "daneAuthFailed");
+            return;
+        }
+        List<X509Certificate> chain = ClientCertificates.chain(context.getSession());
+        if (chain.isEmpty()) {
+            if (!isDirectGrant(context) && isAlternative(context)) {
+                context.attempted(); // an ordinary password login: not ours, and not an error either
+                return;
+            }
+            reject(context, null, Reason.NO_CERTIFICATE, "no client certificate was presented",
+                    AuthenticationFlowError.INVALID_CREDENTIALS, "daneNoCertificate");
+            return;
+        }
         String claimed = switch (config.identitySource()) {
-            case REQUEST_PARAMETER -> formParameter(context, PARAM);
+            case REQUEST_PARAMETER -> DaneNames.formParameter(context.getHttpRequest(), DaneNames.PARAMETER);
             case HEADER -> context.getHttpRequest().isProxyTrusted()
                     ? context.getHttpRequest().getHttpHeaders().getHeaderString(config.identityHeader()) : null;
-            case CERTIFICATE_SAN -> nameFromCertificate(context, config);
+            case CERTIFICATE_SAN -> nameFromCertificate(chain.get(0), config.allowList());
         };
-        if (claimed == null && config.identitySource() == IdentitySource.REQUEST_PARAMETER && !isDirectGrant(context)) {
+        if (claimed == null && config.identitySource() == DaneAuthenticatorConfig.IdentitySource.REQUEST_PARAMETER
+                && !isDirectGrant(context)) {
             context.challenge(context.form().createForm(LOGIN_TEMPLATE)); // ask the browser user for the name
             return;
         }
-        verify(context, config, claimed);
+        verify(context, config, dane, claimed, chain);
     }
 
     @Override
     public void action(AuthenticationFlowContext context) {
-        DaneAuthenticatorConfig config = DaneAuthenticatorConfig.from(context.getAuthenticatorConfig());
         AuthenticationSessionModel authSession = context.getAuthenticationSession();
         String verifiedName = authSession.getAuthNote(VERIFIED_NAME);
         if (verifiedName == null) {
-            verify(context, config, formParameter(context, PARAM)); // the login form was submitted
+            // the login form was submitted (or a stray POST): the same steps, the name from the configured source only
+            authenticate(context);
             return;
         }
         String userId = authSession.getAuthNote(VERIFIED_USER);
         authSession.removeAuthNote(VERIFIED_NAME);
         authSession.removeAuthNote(VERIFIED_USER);
-        MultivaluedMap<String, String> form = context.getHttpRequest().getDecodedFormParameters();
         UserModel user = userId == null ? null : context.getSession().users().getUserById(context.getRealm(), userId);
-        if (form.containsKey("cancel") || user == null || !user.isEnabled()) {
-            DaneEvents.reject(context.getEvent(), verifiedName, "CANCELLED", "the user did not confirm the DANE identity");
-            fail(context, AuthenticationFlowError.ACCESS_DENIED, "daneCancelled");
+        boolean cancelled = context.getHttpRequest().getDecodedFormParameters().containsKey("cancel");
+        if (cancelled || user == null || !user.isEnabled()) {
+            reject(context, verifiedName, Reason.CANCELLED, "the user did not confirm the DANE identity",
+                    AuthenticationFlowError.ACCESS_DENIED, "daneCancelled");
             return;
         }
         succeed(context, user, verifiedName);
     }
 
-    private void verify(AuthenticationFlowContext context, DaneAuthenticatorConfig config, String claimed) {
+    private void verify(AuthenticationFlowContext context, DaneAuthenticatorConfig config, DaneProvider dane,
+                        String claimed, List<X509Certificate> chain) {
         if (claimed == null || claimed.isBlank()) {
-            DaneEvents.reject(context.getEvent(), null, Reason.INVALID_NAME.name(), "no dane_clientid was given");
-            fail(context, AuthenticationFlowError.INVALID_USER, "daneMissingName");
+            reject(context, null, Reason.INVALID_NAME, "no " + DaneNames.PARAMETER + " was given",
+                    AuthenticationFlowError.INVALID_USER, "daneMissingName");
             return;
         }
         DaneName name;
         try {
             name = DaneName.parse(claimed);
         } catch (InvalidNameException e) {
-            DaneEvents.reject(context.getEvent(), claimed, Reason.INVALID_NAME.name(), e.getMessage());
-            fail(context, AuthenticationFlowError.INVALID_USER, "daneInvalidName");
+            reject(context, claimed, Reason.INVALID_NAME, e.getMessage(),
+                    AuthenticationFlowError.INVALID_USER, "daneInvalidName");
             return;
         }
-        if (!config.allowList().admits(name)) {
-            DaneEvents.reject(context.getEvent(), name.value(), Reason.NOT_ALLOWED.name(),
-                    name + " is not on this execution's allow list");
-            fail(context, AuthenticationFlowError.INVALID_USER, "daneAuthFailed");
+        if (!config.allowList().admits(name) || !dane.verifier().allowList().admits(name)) {
+            reject(context, name.value(), Reason.NOT_ALLOWED, name + " is not on the allow list",
+                    AuthenticationFlowError.INVALID_USER, "daneAuthFailed");
             return;
         }
-        UserModel user = findUser(context.getSession(), context.getRealm(), config, name);
-        if (user == null) {
-            DaneEvents.reject(context.getEvent(), name.value(), "UNKNOWN_USER", "no user is mapped to " + name);
-            fail(context, AuthenticationFlowError.UNKNOWN_USER, "daneAuthFailed");
+        List<UserModel> users = findUsers(context.getSession(), context.getRealm(), config, name);
+        if (users.isEmpty()) {
+            reject(context, name.value(), Reason.UNKNOWN_USER, "no user is mapped to " + name,
+                    AuthenticationFlowError.UNKNOWN_USER, "daneAuthFailed");
             return;
         }
+        if (users.size() > 1) {
+            String ids = users.stream().map(UserModel::getId).toList().toString();
+            LOG.warnf("auth-dane: users %s of realm %s all carry %s in %s; none can sign in with it until only one"
+                    + " does", ids, context.getRealm().getName(), name, config.userAttribute());
+            reject(context, name.value(), Reason.AMBIGUOUS_IDENTITY, "users " + ids + " all carry this name",
+                    AuthenticationFlowError.INVALID_USER, "daneAuthFailed");
+            return;
+        }
+        UserModel user = users.get(0);
         context.getEvent().user(user);
         if (!user.isEnabled()) {
-            DaneEvents.reject(context.getEvent(), name.value(), "USER_DISABLED", "the user is disabled");
-            fail(context, AuthenticationFlowError.USER_DISABLED, "daneAuthFailed");
+            reject(context, name.value(), Reason.USER_DISABLED, "the user is disabled",
+                    AuthenticationFlowError.USER_DISABLED, "daneAuthFailed");
             return;
         }
-        DaneOutcome outcome = context.getSession().getProvider(DaneProvider.class).verifier()
-                .verify(name.value(), ClientCertificates.chain(context.getSession()), config.allowList());
+        DaneOutcome outcome = dane.verifier().verify(name.value(), chain, config.allowList());
         DaneEvents.record(context.getEvent(), outcome);
         if (!outcome.authenticated()) {
             LOG.debugf("auth-dane: %s", outcome);
-            fail(context, AuthenticationFlowError.INVALID_CREDENTIALS,
-                    outcome.reason() == Reason.NO_CERTIFICATE ? "daneNoCertificate" : "daneAuthFailed");
+            fail(context, AuthenticationFlowError.INVALID_CREDENTIALS, "daneAuthFailed");
             return;
         }
         if (config.confirmationPage() && !isDirectGrant(context)) {
@@ -134,48 +159,44 @@ public class DaneAuthenticator implements Authenticator {
 
     private static void succeed(AuthenticationFlowContext context, UserModel user, String name) {
         context.setUser(user);
-        context.getAuthenticationSession().setUserSessionNote(SESSION_NOTE, name);
+        context.getAuthenticationSession().setUserSessionNote(DaneNames.PARAMETER, name);
         context.getEvent().detail(DaneEvents.CLIENT_ID, name);
         context.success();
     }
 
-    private static UserModel findUser(KeycloakSession session, RealmModel realm, DaneAuthenticatorConfig config,
-                                      DaneName name) {
+    /** At most two users: one is the answer, two is a collision nobody may sign in through. */
+    private static List<UserModel> findUsers(KeycloakSession session, RealmModel realm, DaneAuthenticatorConfig config,
+                                             DaneName name) {
         if (config.userMapping() == DaneAuthenticatorConfig.UserMapping.USERNAME) {
-            return session.users().getUserByUsername(realm, name.value());
+            UserModel user = session.users().getUserByUsername(realm, name.value());
+            return user == null ? List.of() : List.of(user);
         }
-        List<UserModel> users = session.users()
-                .searchForUserByUserAttributeStream(realm, config.userAttribute(), name.value()).limit(2).toList();
-        return users.size() == 1 ? users.get(0) : null; // two users claiming one name is a misconfiguration: refuse
+        // values are stored in normal form (DaneUserAttributeValidator), so the normal form finds them
+        return session.users().searchForUserByUserAttributeStream(realm, config.userAttribute(), name.value())
+                .limit(2).toList();
     }
 
     /** The leaf's SAN dNSName; when it has several, the single one the allow list admits. */
-    private static String nameFromCertificate(AuthenticationFlowContext context, DaneAuthenticatorConfig config) {
-        List<X509Certificate> chain = ClientCertificates.chain(context.getSession());
-        if (chain.isEmpty()) {
-            return null;
-        }
-        List<String> candidates = Certificates.dnsNames(chain.get(0)).stream().filter(n -> {
-            try {
-                return config.allowList().admits(DaneName.parse(n));
-            } catch (InvalidNameException e) {
-                return false;
-            }
-        }).collect(Collectors.toList());
+    private static String nameFromCertificate(X509Certificate leaf, AllowList allowList) {
+        List<String> candidates = Certificates.dnsNames(leaf).stream().filter(n -> {
+            DaneName name = DaneNames.parseOrNull(n);
+            return name != null && allowList.admits(name);
+        }).toList();
         return candidates.size() == 1 ? candidates.get(0) : null;
-    }
-
-    private static String formParameter(AuthenticationFlowContext context, String name) {
-        MediaType type = context.getHttpRequest().getHttpHeaders().getMediaType();
-        if (type == null || !type.isCompatible(MediaType.APPLICATION_FORM_URLENCODED_TYPE)) {
-            return null;
-        }
-        String value = context.getHttpRequest().getDecodedFormParameters().getFirst(name);
-        return value == null || value.isBlank() ? null : value.strip();
     }
 
     private static boolean isDirectGrant(AuthenticationFlowContext context) {
         return DIRECT_GRANT_FLOW_PATH.equals(context.getFlowPath());
+    }
+
+    private static boolean isAlternative(AuthenticationFlowContext context) {
+        return context.getExecution().getRequirement() == AuthenticationExecutionModel.Requirement.ALTERNATIVE;
+    }
+
+    private static void reject(AuthenticationFlowContext context, String identity, Reason reason, String detail,
+                               AuthenticationFlowError error, String message) {
+        DaneEvents.reject(context.getEvent(), identity, reason, detail);
+        fail(context, error, message);
     }
 
     /**
@@ -189,6 +210,7 @@ public class DaneAuthenticator implements Authenticator {
             case USER_DISABLED -> Errors.USER_DISABLED;
             case INVALID_USER -> Errors.INVALID_USER;
             case ACCESS_DENIED -> Errors.ACCESS_DENIED;
+            case INTERNAL_ERROR -> Errors.INVALID_CONFIG;
             default -> Errors.INVALID_USER_CREDENTIALS;
         });
         if (isDirectGrant(context)) {
@@ -197,7 +219,7 @@ public class DaneAuthenticator implements Authenticator {
                     .type(MediaType.APPLICATION_JSON_TYPE).build());
             return;
         }
-        if (context.getExecution().getRequirement() == AuthenticationExecutionModel.Requirement.ALTERNATIVE) {
+        if (isAlternative(context)) {
             DaneEvents.clear(context.getEvent()); // the error event is sent; the next method starts clean
             context.attempted();
             return;

@@ -5,14 +5,22 @@ import io.github.keycloakdane.core.InvalidNameException;
 import org.jboss.logging.Logger;
 import org.keycloak.models.AuthenticatorConfigModel;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * The per-execution settings of {@code auth-dane}, as the admin console stores them. An execution without a
- * configuration uses the defaults; one whose allow list does not parse admits no name (and says so in the log).
+ * configuration uses the defaults. {@link #problems} is the one check of a stored map: the factory runs it when the
+ * admin saves the settings (and refuses them), and {@link #from} runs it on every use, so a configuration that is
+ * invalid anyway (imported JSON) admits nothing and says why, instead of falling back to a default.
+ *
+ * @param invalidBecause null for a usable configuration, else why this execution admits nobody
  */
 public record DaneAuthenticatorConfig(AllowList allowList, IdentitySource identitySource, String identityHeader,
-                                      UserMapping userMapping, String userAttribute, boolean confirmationPage) {
+                                      UserMapping userMapping, String userAttribute, boolean confirmationPage,
+                                      String invalidBecause) {
 
     private static final Logger LOG = Logger.getLogger(DaneAuthenticatorConfig.class);
 
@@ -24,7 +32,12 @@ public record DaneAuthenticatorConfig(AllowList allowList, IdentitySource identi
     public static final String CONFIRMATION_PAGE = "dane.confirmation-page";
 
     public static final String DEFAULT_HEADER = "X-Dane-Clientid";
-    public static final String DEFAULT_USER_ATTRIBUTE = "dane_clientid";
+    public static final String DEFAULT_USER_ATTRIBUTE = DaneNames.PARAMETER;
+
+    /** RFC 9110 §5.1: a field name is a token. */
+    private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}");
+    /** Keycloak's user attribute names: letters, digits and a few separators, no blanks. */
+    private static final Pattern ATTRIBUTE_NAME = Pattern.compile("[A-Za-z0-9._:-]{1,255}");
 
     /** Where the claimed {@code dane_clientid} comes from. */
     public enum IdentitySource {
@@ -46,7 +59,7 @@ public record DaneAuthenticatorConfig(AllowList allowList, IdentitySource identi
     public enum UserMapping {
         /** The user whose attribute (default {@code dane_clientid}) equals the name. */
         USER_ATTRIBUTE("user-attribute"),
-        /** The user whose username equals the name. */
+        /** The user whose username equals the name: only with a non-empty allow list (see {@link #problems}). */
         USERNAME("username");
 
         public final String value;
@@ -56,35 +69,120 @@ public record DaneAuthenticatorConfig(AllowList allowList, IdentitySource identi
         }
     }
 
-    /** Parses an execution's configuration; null means defaults. */
+    /** Parses an execution's configuration; null means defaults. Never throws: an invalid one admits nothing. */
     public static DaneAuthenticatorConfig from(AuthenticatorConfigModel model) {
         Map<String, String> c = model == null || model.getConfig() == null ? Map.of() : model.getConfig();
-        AllowList allowList;
-        String allow = c.get(ALLOW_LIST);
+        List<String> problems = problems(c);
+        if (!problems.isEmpty()) {
+            String why = String.join("; ", problems);
+            // a broken configuration must close the door, not open it, and must not turn logins into server errors
+            LOG.errorf("auth-dane configuration %s admits nobody until it is fixed: %s",
+                    model == null ? "" : model.getAlias(), why);
+            return new DaneAuthenticatorConfig(AllowList.none(), IdentitySource.REQUEST_PARAMETER, DEFAULT_HEADER,
+                    UserMapping.USER_ATTRIBUTE, DEFAULT_USER_ATTRIBUTE, true, why);
+        }
+        return new DaneAuthenticatorConfig(allowList(c), choice(IdentitySource.class, c.get(IDENTITY_SOURCE)),
+                text(c, IDENTITY_HEADER, DEFAULT_HEADER), choice(UserMapping.class, c.get(USER_MAPPING)),
+                text(c, USER_ATTRIBUTE, DEFAULT_USER_ATTRIBUTE),
+                !"false".equalsIgnoreCase(text(c, CONFIRMATION_PAGE, "true")), null);
+    }
+
+    /**
+     * Everything wrong with a stored configuration, each message naming its field; empty when it is usable. An
+     * absent or blank value takes its default, except where blank is a choice nobody can mean (a header or attribute
+     * the admin cleared while it is in use).
+     */
+    public static List<String> problems(Map<String, String> c) {
+        List<String> problems = new ArrayList<>();
         try {
-            allowList = allow == null || allow.isBlank() ? AllowList.any() : AllowList.parse(allow);
+            allowList(c);
+        } catch (IllegalArgumentException e) {
+            problems.add("Allow list (" + ALLOW_LIST + "): " + e.getMessage());
+        }
+        IdentitySource source = null;
+        try {
+            source = choice(IdentitySource.class, c.get(IDENTITY_SOURCE));
+        } catch (IllegalArgumentException e) {
+            problems.add("Identity source (" + IDENTITY_SOURCE + "): " + e.getMessage());
+        }
+        UserMapping mapping = null;
+        try {
+            mapping = choice(UserMapping.class, c.get(USER_MAPPING));
+        } catch (IllegalArgumentException e) {
+            problems.add("User mapping (" + USER_MAPPING + "): " + e.getMessage());
+        }
+        String header = c.get(IDENTITY_HEADER);
+        if (header != null && !(header.isBlank() && source != IdentitySource.HEADER)
+                && !HEADER_NAME.matcher(header.strip()).matches()) {
+            problems.add("Identity header (" + IDENTITY_HEADER + "): '" + header.strip()
+                    + "' is not a header name (letters, digits and !#$%&'*+.^_`|~- only, not empty)");
+        }
+        String attribute = c.get(USER_ATTRIBUTE);
+        if (attribute != null && !(attribute.isBlank() && mapping != UserMapping.USER_ATTRIBUTE)
+                && !ATTRIBUTE_NAME.matcher(attribute.strip()).matches()) {
+            problems.add("User attribute (" + USER_ATTRIBUTE + "): '" + attribute.strip()
+                    + "' is not an attribute name (letters, digits, '.', '_', ':', '-'; not empty)");
+        }
+        String confirmation = c.get(CONFIRMATION_PAGE);
+        if (!isBlank(confirmation)
+                && !confirmation.strip().equalsIgnoreCase("true") && !confirmation.strip().equalsIgnoreCase("false")) {
+            problems.add("Confirmation page (" + CONFIRMATION_PAGE + "): must be true or false, not '"
+                    + confirmation.strip() + "'");
+        }
+        if (mapping == UserMapping.USERNAME && isBlank(c.get(ALLOW_LIST))) {
+            problems.add("User mapping (" + USER_MAPPING + ") 'username' needs an Allow list (" + ALLOW_LIST
+                    + "): without one, whoever can publish DNSSEC-signed TLSA records at a name spelled like a"
+                    + " username (john.green: .green is a top-level domain) would sign in as that user");
+        }
+        return problems;
+    }
+
+    private static boolean isBlank(String value) {
+        return value == null || value.isBlank();
+    }
+
+    /** An empty setting is no restriction beyond the server-wide list and the user mapping. */
+    private static AllowList allowList(Map<String, String> c) {
+        String allow = c.get(ALLOW_LIST);
+        if (isBlank(allow)) {
+            return AllowList.any();
+        }
+        try {
+            return AllowList.parse(allow);
         } catch (InvalidNameException e) {
-            // a broken list must close the door, not open it, and must not turn logins into server errors
-            LOG.errorf("auth-dane %s: %s; this execution admits no name until the list is fixed",
-                    ALLOW_LIST, e.getMessage());
-            allowList = AllowList.none();
+            throw new IllegalArgumentException(e.getMessage(), e);
         }
-        IdentitySource source = IdentitySource.REQUEST_PARAMETER;
-        for (IdentitySource s : IdentitySource.values()) {
-            if (s.value.equals(c.get(IDENTITY_SOURCE))) {
-                source = s;
+    }
+
+    /** The constant whose value is {@code raw}; blank or absent is the first constant (the default). */
+    private static <E extends Enum<E>> E choice(Class<E> type, String raw) {
+        E[] constants = type.getEnumConstants();
+        if (isBlank(raw)) {
+            return constants[0];
+        }
+        for (E e : constants) {
+            if (value(e).equals(raw.strip())) {
+                return e;
             }
         }
-        UserMapping mapping = UserMapping.USER_ATTRIBUTE;
-        for (UserMapping m : UserMapping.values()) {
-            if (m.value.equals(c.get(USER_MAPPING))) {
-                mapping = m;
-            }
+        List<String> known = new ArrayList<>();
+        for (E e : constants) {
+            known.add(value(e));
         }
-        String header = c.getOrDefault(IDENTITY_HEADER, "");
-        String attribute = c.getOrDefault(USER_ATTRIBUTE, "");
-        return new DaneAuthenticatorConfig(allowList, source, header.isBlank() ? DEFAULT_HEADER : header.strip(),
-                mapping, attribute.isBlank() ? DEFAULT_USER_ATTRIBUTE : attribute.strip(),
-                !"false".equalsIgnoreCase(c.getOrDefault(CONFIRMATION_PAGE, "true")));
+        throw new IllegalArgumentException("'" + raw.strip() + "' is not one of " + String.join(", ", known));
+    }
+
+    private static String value(Enum<?> e) {
+        return e instanceof IdentitySource s ? s.value : ((UserMapping) e).value;
+    }
+
+    private static String text(Map<String, String> c, String key, String fallback) {
+        String v = c.get(key);
+        return isBlank(v) ? fallback : v.strip();
+    }
+
+    /** Whether this execution admits nobody because its settings are invalid. */
+    public boolean isInvalid() {
+        return invalidBecause != null;
     }
 }

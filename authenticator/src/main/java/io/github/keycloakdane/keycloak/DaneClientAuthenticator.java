@@ -5,8 +5,6 @@ import io.github.keycloakdane.core.DaneOutcome;
 import io.github.keycloakdane.core.InvalidNameException;
 import io.github.keycloakdane.core.Reason;
 import jakarta.ws.rs.core.HttpHeaders;
-import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.core.MultivaluedMap;
 import jakarta.ws.rs.core.Response;
 import org.jboss.logging.Logger;
 import org.keycloak.OAuth2Constants;
@@ -17,7 +15,6 @@ import org.keycloak.authentication.authenticators.client.ClientAuthUtil;
 import org.keycloak.models.AuthenticationExecutionModel;
 import org.keycloak.models.ClientModel;
 import org.keycloak.models.KeycloakSession;
-import org.keycloak.models.ModelException;
 import org.keycloak.provider.ProviderConfigProperty;
 import org.keycloak.provider.ProviderConfigurationBuilder;
 import org.keycloak.util.BasicAuthHelper;
@@ -34,34 +31,26 @@ import java.util.Set;
 public class DaneClientAuthenticator extends AbstractClientAuthenticator {
 
     public static final String PROVIDER_ID = "client-dane";
-    /** The client attribute holding the client's DANE identity. */
-    public static final String CLIENT_ATTRIBUTE = "dane.clientid";
-    /** The request-body parameter a client may identify itself with instead of client_id. */
-    public static final String PARAM = "dane_clientid";
-    /** The client-auth attribute, copied into a user-session note of the same name. */
-    public static final String SESSION_NOTE = "dane_clientid";
 
     private static final Logger LOG = Logger.getLogger(DaneClientAuthenticator.class);
-    private static volatile boolean searchWarningLogged;
 
     @Override
     public void authenticateClient(ClientAuthenticationFlowContext context) {
-        MultivaluedMap<String, String> form = formParameters(context);
-        String clientId = form == null ? null : form.getFirst(OAuth2Constants.CLIENT_ID);
+        String clientId = DaneNames.formParameter(context.getHttpRequest(), OAuth2Constants.CLIENT_ID);
         if (clientId == null) {
             clientId = basicAuthUser(context);
         }
-        String claimed = form == null ? null : form.getFirst(PARAM);
+        String claimed = DaneNames.formParameter(context.getHttpRequest(), DaneNames.PARAMETER);
+        DaneProvider dane = context.getSession().getProvider(DaneProvider.class);
 
         ClientModel client = context.getClient();
         if (client == null && clientId != null) {
             client = context.getRealm().getClientByClientId(clientId);
         } else if (client == null && claimed != null) {
-            client = clientByDaneName(context, claimed);
+            client = clientByDaneName(context, dane, claimed);
             if (client == null) {
-                // Nobody registered this name: no DNS query. With no client known, the flow ends in
-                // CLIENT_NOT_FOUND, which Keycloak answers with 401 invalid_client; the event keeps these details.
-                DaneEvents.reject(context.getEvent(), claimed, Reason.NOT_ALLOWED.name(), "no client has this " + CLIENT_ATTRIBUTE);
+                // With no client known, the flow ends in CLIENT_NOT_FOUND, which Keycloak answers with 401
+                // invalid_client; the event keeps the details clientByDaneName left.
                 return;
             }
         }
@@ -77,69 +66,102 @@ public class DaneClientAuthenticator extends AbstractClientAuthenticator {
             context.failure(AuthenticationFlowError.CLIENT_DISABLED, null);
             return;
         }
-        String registered = client.getAttribute(CLIENT_ATTRIBUTE);
+        if (dane.untrustedCertificateSource() != null) {
+            refuse(context, claimed, Reason.UNTRUSTED_CERTIFICATE_HEADER, dane.untrustedCertificateSource());
+            return;
+        }
+        String registered = client.getAttribute(DaneNames.CLIENT_ATTRIBUTE);
         if (registered == null || registered.isBlank()) {
-            DaneEvents.reject(context.getEvent(), null, Reason.NOT_ALLOWED.name(),
-                    "client " + client.getClientId() + " has no " + CLIENT_ATTRIBUTE);
-            context.failure(AuthenticationFlowError.INVALID_CLIENT_CREDENTIALS, invalidClient());
+            refuse(context, null, Reason.NOT_ALLOWED, "client " + client.getClientId() + " has no "
+                    + DaneNames.CLIENT_ATTRIBUTE);
             return;
         }
-        if (claimed != null && !sameName(claimed, registered)) {
-            DaneEvents.reject(context.getEvent(), claimed, "CLIENT_MISMATCH",
-                    "dane_clientid does not belong to client " + client.getClientId());
-            context.failure(AuthenticationFlowError.INVALID_CLIENT_CREDENTIALS, invalidClient());
+        DaneName name = DaneNames.parseOrNull(registered);
+        if (name == null) {
+            refuse(context, registered, Reason.INVALID_NAME, "the " + DaneNames.CLIENT_ATTRIBUTE + " of client "
+                    + client.getClientId() + " is not a valid name");
             return;
         }
-        DaneOutcome outcome = context.getSession().getProvider(DaneProvider.class).verifier()
-                .verify(registered, ClientCertificates.chain(context.getSession()));
+        if (claimed != null && !name.equals(DaneNames.parseOrNull(claimed))) {
+            refuse(context, claimed, Reason.CLIENT_MISMATCH,
+                    DaneNames.PARAMETER + " does not belong to client " + client.getClientId());
+            return;
+        }
+        if (dane.clientNameSearchable()) {
+            List<ClientModel> carriers = clientsCarrying(context, name);
+            if (carriers.size() > 1 || (carriers.size() == 1 && !carriers.get(0).getId().equals(client.getId()))) {
+                refuseAmbiguous(context, name, carriers.size() == 1 ? List.of(client, carriers.get(0)) : carriers);
+                return;
+            }
+        }
+        DaneOutcome outcome = dane.verifier().verify(name.value(), ClientCertificates.chain(context.getSession()));
         DaneEvents.record(context.getEvent(), outcome);
         if (!outcome.authenticated()) {
             LOG.debugf("client-dane %s: %s", client.getClientId(), outcome);
             context.failure(AuthenticationFlowError.INVALID_CLIENT_CREDENTIALS, invalidClient());
             return;
         }
-        context.getClientAuthAttributes().put(SESSION_NOTE, outcome.identity());
+        context.getClientAuthAttributes().put(DaneNames.PARAMETER, outcome.identity());
         context.success();
     }
 
-    private static ClientModel clientByDaneName(ClientAuthenticationFlowContext context, String claimed) {
-        String name;
+    /**
+     * The one client whose {@code dane.clientid} is the claimed name, or null with the reason in the event. Every
+     * cheap refusal comes first (syntax, the server allow list), and the search is a database query on the indexed
+     * attribute or nothing at all: an unauthenticated request never makes Keycloak walk a realm's clients.
+     */
+    private static ClientModel clientByDaneName(ClientAuthenticationFlowContext context, DaneProvider dane,
+                                                String claimed) {
+        DaneName name;
         try {
-            name = DaneName.parse(claimed).value();
+            name = DaneName.parse(claimed);
         } catch (InvalidNameException e) {
+            DaneEvents.reject(context.getEvent(), claimed, Reason.INVALID_NAME, e.getMessage());
             return null;
         }
-        List<ClientModel> clients;
-        try {
-            clients = context.getSession().clients()
-                    .searchClientsByAttributes(context.getRealm(), Map.of(CLIENT_ATTRIBUTE, name), 0, 2).toList();
-        } catch (ModelException e) {
-            // Keycloak searches only the client attributes an operator declared searchable. Without that, scan the
-            // realm's clients: correct, but linear in their number, so say once how to make it an indexed query.
-            if (!searchWarningLogged) {
-                searchWarningLogged = true;
-                LOG.warnf("client-dane: finding clients by dane_clientid alone scans every client of the realm; start"
-                        + " Keycloak with --spi-client--jpa--searchable-attributes=%s to make it a database query"
-                        + " (%s)", CLIENT_ATTRIBUTE, e.getMessage());
-            }
-            clients = context.getSession().clients().getClientsStream(context.getRealm())
-                    .filter(c -> name.equals(c.getAttribute(CLIENT_ATTRIBUTE))).limit(2).toList();
+        if (!dane.verifier().allowList().admits(name)) {
+            DaneEvents.reject(context.getEvent(), name.value(), Reason.NOT_ALLOWED,
+                    name + " is not on the server allow list");
+            return null;
         }
-        return clients.size() == 1 ? clients.get(0) : null; // one name, one client: two is a misconfiguration
+        if (!dane.clientNameSearchable()) {
+            DaneEvents.reject(context.getEvent(), name.value(), Reason.NAME_SEARCH_DISABLED, "clients can be found by "
+                    + DaneNames.PARAMETER + " alone only when " + DaneNames.CLIENT_ATTRIBUTE
+                    + " is searchable (--spi-client--jpa--searchable-attributes); send client_id");
+            return null;
+        }
+        List<ClientModel> clients = clientsCarrying(context, name);
+        if (clients.isEmpty()) {
+            DaneEvents.reject(context.getEvent(), name.value(), Reason.NOT_ALLOWED,
+                    "no client has this " + DaneNames.CLIENT_ATTRIBUTE);
+            return null;
+        }
+        if (clients.size() > 1) {
+            refuseAmbiguous(context, name, clients);
+            return null;
+        }
+        return clients.get(0);
     }
 
-    private static boolean sameName(String a, String b) {
-        try {
-            return DaneName.parse(a).equals(DaneName.parse(b));
-        } catch (InvalidNameException e) {
-            return false;
-        }
+    /** At most two clients carrying the name (one is the answer; two is a collision). */
+    private static List<ClientModel> clientsCarrying(ClientAuthenticationFlowContext context, DaneName name) {
+        return context.getSession().clients().searchClientsByAttributes(context.getRealm(),
+                Map.of(DaneNames.CLIENT_ATTRIBUTE, name.value()), 0, 2).toList();
     }
 
-    private static MultivaluedMap<String, String> formParameters(ClientAuthenticationFlowContext context) {
-        MediaType type = context.getHttpRequest().getHttpHeaders().getMediaType();
-        return type != null && type.isCompatible(MediaType.APPLICATION_FORM_URLENCODED_TYPE)
-                ? context.getHttpRequest().getDecodedFormParameters() : null;
+    private static void refuseAmbiguous(ClientAuthenticationFlowContext context, DaneName name,
+                                        List<ClientModel> clients) {
+        String ids = clients.stream().map(ClientModel::getClientId).toList().toString();
+        LOG.warnf("client-dane: clients %s of realm %s all carry %s %s; none can authenticate with it until only"
+                + " one does", ids, context.getRealm().getName(), DaneNames.CLIENT_ATTRIBUTE, name);
+        refuse(context, name.value(), Reason.AMBIGUOUS_IDENTITY, "clients " + ids + " all carry this name");
+    }
+
+    private static void refuse(ClientAuthenticationFlowContext context, String identity, Reason reason, String detail) {
+        DaneEvents.reject(context.getEvent(), identity, reason, detail);
+        if (context.getClient() != null) {
+            context.failure(AuthenticationFlowError.INVALID_CLIENT_CREDENTIALS, invalidClient());
+        }
     }
 
     private static String basicAuthUser(ClientAuthenticationFlowContext context) {
@@ -168,7 +190,7 @@ public class DaneClientAuthenticator extends AbstractClientAuthenticator {
 
     @Override
     public String getHelpText() {
-        return "Authenticates the client by its DNS name (client attribute " + CLIENT_ATTRIBUTE + "): the client "
+        return "Authenticates the client by its DNS name (client attribute " + DaneNames.CLIENT_ATTRIBUTE + "): the client "
                 + "certificate presented over TLS must match the name's DNSSEC-signed TLSA records (DANE, IETF DANCE).";
     }
 
@@ -190,10 +212,10 @@ public class DaneClientAuthenticator extends AbstractClientAuthenticator {
     @Override
     public List<ProviderConfigProperty> getConfigPropertiesPerClient() {
         return ProviderConfigurationBuilder.create()
-                .property().name(CLIENT_ATTRIBUTE).label("DANE client identity")
+                .property().name(DaneNames.CLIENT_ATTRIBUTE).label("DANE client identity")
                 .type(ProviderConfigProperty.STRING_TYPE)
                 .helpText("The client's DNS name (dane_clientid), e.g. sensor7._device.example.com: the owner name of "
-                        + "its DNSSEC-signed TLSA records.")
+                        + "its DNSSEC-signed TLSA records. Stored in normal form (lower case, no trailing dot); one client per name.")
                 .add().build();
     }
 

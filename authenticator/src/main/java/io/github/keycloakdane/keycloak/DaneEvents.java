@@ -1,34 +1,33 @@
 package io.github.keycloakdane.keycloak;
 
 import io.github.keycloakdane.core.DaneOutcome;
+import io.github.keycloakdane.core.Reason;
+import io.github.keycloakdane.core.SafeText;
 import org.keycloak.events.EventBuilder;
 
-/** The event details every DANE success and failure leaves behind. */
+/**
+ * The event details every DANE success and failure leaves behind. Names and explanations come from untrusted input
+ * (the claim, the certificate, the validator), so every value passes through {@link SafeText}: bounded, no control
+ * characters.
+ */
 public final class DaneEvents {
 
-    public static final String CLIENT_ID = "dane_clientid";
+    public static final String CLIENT_ID = DaneNames.PARAMETER;
     public static final String DNSSEC = "dane_dnssec";
     public static final String RECORD = "dane_record";
     public static final String REASON = "dane_reason";
     public static final String DETAIL = "dane_detail";
 
-    private static final int MAX_DETAIL = 500;
-
     private DaneEvents() {
     }
 
     public static void record(EventBuilder event, DaneOutcome outcome) {
-        event.detail(CLIENT_ID, outcome.identity());
-        event.detail(REASON, outcome.reason().name());
+        reject(event, outcome.identity(), outcome.reason(), outcome.detail());
         if (outcome.dnssec() != null) {
             event.detail(DNSSEC, outcome.dnssec().name());
         }
         if (outcome.matchedRecord() != null) {
             event.detail(RECORD, outcome.matchedRecord());
-        }
-        if (outcome.detail() != null) {
-            String detail = outcome.detail();
-            event.detail(DETAIL, detail.length() > MAX_DETAIL ? detail.substring(0, MAX_DETAIL) + "..." : detail);
         }
     }
 
@@ -40,13 +39,13 @@ public final class DaneEvents {
     }
 
     /** A rejection decided before the verifier ran (e.g. no client carries the name). */
-    public static void reject(EventBuilder event, String identity, String reason, String detail) {
+    public static void reject(EventBuilder event, String identity, Reason reason, String detail) {
         if (identity != null) {
-            event.detail(CLIENT_ID, identity);
+            event.detail(CLIENT_ID, SafeText.name(identity));
         }
-        event.detail(REASON, reason);
+        event.detail(REASON, reason.name());
         if (detail != null) {
-            event.detail(DETAIL, detail);
+            event.detail(DETAIL, SafeText.detail(detail));
         }
     }
 }

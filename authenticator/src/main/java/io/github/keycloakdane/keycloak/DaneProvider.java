@@ -3,10 +3,22 @@ package io.github.keycloakdane.keycloak;
 import io.github.keycloakdane.core.DaneVerifier;
 import org.keycloak.provider.Provider;
 
-/** Gives authenticators the node's shared, thread-safe verifier (resolver, trust anchors, cache). */
+/**
+ * Gives authenticators the node's shared, thread-safe verifier (resolver, trust anchors, cache) and what the node's
+ * own configuration says about where certificates and clients come from, as decided once at start-up.
+ */
 public interface DaneProvider extends Provider {
 
     DaneVerifier verifier();
+
+    /**
+     * Why no certificate this node reads can be believed (a header lookup that anyone may feed), or null. While it
+     * is set, every DANE authentication is refused with {@code UNTRUSTED_CERTIFICATE_HEADER}.
+     */
+    String untrustedCertificateSource();
+
+    /** Whether the client attribute {@code dane.clientid} is searchable, so a client can be found by name alone. */
+    boolean clientNameSearchable();
 
     @Override
     default void close() {

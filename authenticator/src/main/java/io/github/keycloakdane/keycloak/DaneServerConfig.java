@@ -25,7 +25,8 @@ import java.util.function.Function;
  * once at start-up so that a bad value stops the server with a message naming the option, not a failure at the first
  * login. Reads options through a plain function, so it needs no running Keycloak.
  */
-public record DaneServerConfig(DnsSettings dns, AllowList allowList, MatchPolicy matchPolicy) {
+public record DaneServerConfig(DnsSettings dns, AllowList allowList, MatchPolicy matchPolicy,
+                               boolean allowUntrustedCertificateHeader) {
 
     public static final String RESOLVER = "resolver";
     public static final String TRUST_ANCHORS = "trust-anchors";
@@ -37,10 +38,11 @@ public record DaneServerConfig(DnsSettings dns, AllowList allowList, MatchPolicy
     public static final String ALLOW_LIST = "allow-list";
     public static final String EE_NAME_CHECK = "ee-name-check";
     public static final String PKIX_TRUST = "pkix-trust";
+    public static final String ALLOW_UNTRUSTED_CERTIFICATE_HEADER = "allow-untrusted-certificate-header";
 
     /** Every option, in the order the README's table lists them. */
     public static final List<String> OPTIONS = List.of(RESOLVER, TRUST_ANCHORS, TRUST_AD, TIMEOUT, CACHE_MAX_TTL,
-            CACHE_NEGATIVE_TTL, CACHE_SIZE, ALLOW_LIST, EE_NAME_CHECK, PKIX_TRUST);
+            CACHE_NEGATIVE_TTL, CACHE_SIZE, ALLOW_LIST, EE_NAME_CHECK, PKIX_TRUST, ALLOW_UNTRUSTED_CERTIFICATE_HEADER);
 
     /** The command-line spelling of an option, for messages. */
     public static String cli(String option) {
@@ -91,7 +93,7 @@ public record DaneServerConfig(DnsSettings dns, AllowList allowList, MatchPolicy
         if (pkixFile != null) {
             policy = policy.withPkixTrust(readAnchors(pkixFile));
         }
-        return new DaneServerConfig(dns, allowList, policy);
+        return new DaneServerConfig(dns, allowList, policy, bool(option, ALLOW_UNTRUSTED_CERTIFICATE_HEADER, false));
     }
 
     private static Set<TrustAnchor> readAnchors(String file) {

@@ -46,6 +46,8 @@ class LookupCacheTest {
         }
     }
 
+    private static final Duration WAIT = Duration.ofSeconds(10);
+
     private final ManualClock clock = new ManualClock();
     private final AtomicInteger loads = new AtomicInteger();
 
@@ -60,7 +62,7 @@ class LookupCacheTest {
 
     @Test
     void secureAnswersLiveForTheirTtlWhenBelowTheMaximum() throws Exception {
-        LookupCache cache = new LookupCache(Duration.ofSeconds(300), Duration.ofSeconds(5), 100, clock);
+        LookupCache cache = new LookupCache(Duration.ofSeconds(300), Duration.ofSeconds(5), 100, WAIT, clock);
         DaneName n = name("a.example.com");
 
         cache.get(n, x -> load(DnssecStatus.SECURE, 30));
@@ -75,7 +77,7 @@ class LookupCacheTest {
 
     @Test
     void theMaximumCapsALongTtl() throws Exception {
-        LookupCache cache = new LookupCache(Duration.ofSeconds(60), Duration.ofSeconds(5), 100, clock);
+        LookupCache cache = new LookupCache(Duration.ofSeconds(60), Duration.ofSeconds(5), 100, WAIT, clock);
         DaneName n = name("a.example.com");
 
         cache.get(n, x -> load(DnssecStatus.SECURE, 86_400));
@@ -87,7 +89,7 @@ class LookupCacheTest {
 
     @Test
     void failuresAreKeptOnlyForTheNegativeTtl() throws Exception {
-        LookupCache cache = new LookupCache(Duration.ofSeconds(300), Duration.ofSeconds(5), 100, clock);
+        LookupCache cache = new LookupCache(Duration.ofSeconds(300), Duration.ofSeconds(5), 100, WAIT, clock);
         DaneName n = name("a.example.com");
 
         cache.get(n, x -> load(DnssecStatus.BOGUS, 3600));
@@ -100,7 +102,7 @@ class LookupCacheTest {
 
     @Test
     void zeroTtlsDisableCaching() throws Exception {
-        LookupCache cache = new LookupCache(Duration.ZERO, Duration.ZERO, 100, clock);
+        LookupCache cache = new LookupCache(Duration.ZERO, Duration.ZERO, 100, WAIT, clock);
         DaneName n = name("a.example.com");
 
         cache.get(n, x -> load(DnssecStatus.SECURE, 60));
@@ -113,7 +115,7 @@ class LookupCacheTest {
 
     @Test
     void theCacheIsBoundedAndEvictsTheLeastRecentlyUsed() throws Exception {
-        LookupCache cache = new LookupCache(Duration.ofSeconds(300), Duration.ofSeconds(5), 2, clock);
+        LookupCache cache = new LookupCache(Duration.ofSeconds(300), Duration.ofSeconds(5), 2, WAIT, clock);
 
         cache.get(name("a.example.com"), x -> load(DnssecStatus.SECURE, 60));
         cache.get(name("b.example.com"), x -> load(DnssecStatus.SECURE, 60));
@@ -130,7 +132,7 @@ class LookupCacheTest {
 
     @Test
     void concurrentLookupsOfOneNameShareOneQuery() throws Exception {
-        LookupCache cache = new LookupCache(Duration.ofSeconds(300), Duration.ofSeconds(5), 100, clock);
+        LookupCache cache = new LookupCache(Duration.ofSeconds(300), Duration.ofSeconds(5), 100, WAIT, clock);
         DaneName n = name("a.example.com");
         CountDownLatch queryStarted = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
@@ -159,6 +161,83 @@ class LookupCacheTest {
             }
             assertThat(loads).hasValue(1);
         } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void aLoaderThatThrowsAnErrorStillCompletesTheWaitersWithATypedFailure() throws Exception {
+        LookupCache cache = new LookupCache(Duration.ofSeconds(300), Duration.ofSeconds(5), 100, WAIT, clock);
+        DaneName n = name("a.example.com");
+        CountDownLatch queryStarted = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            Future<TlsaLookup> first = pool.submit(() -> cache.get(n, x -> {
+                queryStarted.countDown();
+                try {
+                    release.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                throw new StackOverflowError("resolver bug");
+            }));
+            assertThat(queryStarted.await(10, TimeUnit.SECONDS)).isTrue();
+            Future<TlsaLookup> waiter = pool.submit(() -> cache.get(n, x -> load(DnssecStatus.SECURE, 60)));
+            Thread.sleep(200); // the waiter joins the running query
+            release.countDown();
+
+            TlsaLookup seen = waiter.get(5, TimeUnit.SECONDS);
+            assertThat(seen.status()).isEqualTo(DnssecStatus.NETWORK_ERROR);
+            assertThat(seen.detail()).contains("resolver bug");
+            assertThat(first).failsWithin(Duration.ofSeconds(5)).withThrowableOfType(java.util.concurrent.ExecutionException.class)
+                    .withCauseInstanceOf(StackOverflowError.class);
+            // nothing was cached and nothing is left in flight: the next caller queries afresh
+            assertThat(cache.get(n, x -> load(DnssecStatus.SECURE, 60)).status()).isEqualTo(DnssecStatus.SECURE);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void aRuntimeExceptionFromTheLoaderIsATypedFailureNotAnException() throws Exception {
+        LookupCache cache = new LookupCache(Duration.ofSeconds(300), Duration.ofSeconds(5), 100, WAIT, clock);
+
+        TlsaLookup seen = cache.get(name("a.example.com"), x -> {
+            throw new IllegalStateException("boom");
+        });
+
+        assertThat(seen.status()).isEqualTo(DnssecStatus.NETWORK_ERROR);
+        assertThat(seen.detail()).contains("boom");
+    }
+
+    @Test
+    void aWaiterGivesUpAtItsOwnDeadlineWhenTheSharedQueryHangs() throws Exception {
+        Duration wait = Duration.ofMillis(300);
+        LookupCache cache = new LookupCache(Duration.ofSeconds(300), Duration.ofSeconds(5), 100, wait, clock);
+        DaneName n = name("a.example.com");
+        CountDownLatch queryStarted = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            pool.submit(() -> cache.get(n, x -> {
+                queryStarted.countDown();
+                try {
+                    release.await(30, TimeUnit.SECONDS); // a loader that ignores its own bound
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return load(DnssecStatus.SECURE, 60);
+            }));
+            assertThat(queryStarted.await(10, TimeUnit.SECONDS)).isTrue();
+
+            TlsaLookup seen = pool.submit(() -> cache.get(n, x -> load(DnssecStatus.SECURE, 60)))
+                    .get(5, TimeUnit.SECONDS);
+
+            assertThat(seen.status()).isEqualTo(DnssecStatus.TIMEOUT);
+            assertThat(seen.detail()).contains("another request started");
+        } finally {
+            release.countDown();
             pool.shutdownNow();
         }
     }

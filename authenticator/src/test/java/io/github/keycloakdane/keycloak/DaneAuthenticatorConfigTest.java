@@ -4,8 +4,11 @@ import io.github.keycloakdane.core.DaneName;
 import io.github.keycloakdane.keycloak.DaneAuthenticatorConfig.IdentitySource;
 import io.github.keycloakdane.keycloak.DaneAuthenticatorConfig.UserMapping;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.keycloak.models.AuthenticatorConfigModel;
 
+import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -51,6 +54,53 @@ class DaneAuthenticatorConfigTest {
 
         assertThat(config.allowList().admits(DaneName.parse("good.example.com"))).isFalse();
         assertThat(config.allowList().admits(DaneName.parse("any.example.com"))).isFalse();
+        assertThat(config.invalidBecause()).contains("Allow list (dane.allow-list)", "bad/name.example");
+    }
+
+    @Test
+    void usernameMappingWithoutAnAllowListAdmitsNobodyAndSaysWhy() {
+        Map<String, String> unsafe = Map.of("dane.user-mapping", "username");
+
+        assertThat(DaneAuthenticatorConfig.problems(unsafe)).singleElement().asString()
+                .contains("User mapping (dane.user-mapping)", "Allow list (dane.allow-list)", "john.green");
+        DaneAuthenticatorConfig config = DaneAuthenticatorConfig.from(model(unsafe));
+        assertThat(config.isInvalid()).isTrue();
+        assertThat(config.allowList().isEmpty()).isTrue();
+
+        assertThat(DaneAuthenticatorConfig.problems(Map.of("dane.user-mapping", "username",
+                "dane.allow-list", "*._user.example.com"))).isEmpty();
+    }
+
+    @ParameterizedTest(name = "[{index}] {0}={1}")
+    @CsvSource(delimiter = '|', value = {
+            "dane.identity-source  | request-body      | Identity source (dane.identity-source): 'request-body' is not one of request-parameter, header, certificate-san",
+            "dane.user-mapping     | email             | User mapping (dane.user-mapping): 'email' is not one of user-attribute, username",
+            "dane.identity-header  | 'X Dane'          | Identity header (dane.identity-header): 'X Dane' is not a header name",
+            "dane.user-attribute   | 'dane id'         | User attribute (dane.user-attribute): 'dane id' is not an attribute name",
+            "dane.confirmation-page| yes               | Confirmation page (dane.confirmation-page): must be true or false, not 'yes'",
+            "dane.allow-list       | '*.*.example.com' | Allow list (dane.allow-list): "})
+    void everyInvalidSettingIsRefusedWithAMessageNamingItsField(String key, String value, String message) {
+        List<String> problems = DaneAuthenticatorConfig.problems(Map.of(key, value));
+
+        assertThat(problems).singleElement().asString().startsWith(message);
+        assertThat(DaneAuthenticatorConfig.from(model(Map.of(key, value))).allowList().isEmpty())
+                .as("an invalid stored configuration admits nobody, never a silent default").isTrue();
+    }
+
+    @Test
+    void aHeaderOrAttributeClearedWhileInUseIsRefusedButBlankUnusedOnesAreFine() {
+        assertThat(DaneAuthenticatorConfig.problems(Map.of("dane.identity-source", "header",
+                "dane.identity-header", " "))).singleElement().asString().startsWith("Identity header");
+        assertThat(DaneAuthenticatorConfig.problems(Map.of("dane.user-attribute", ""))).singleElement().asString()
+                .startsWith("User attribute");
+        assertThat(DaneAuthenticatorConfig.problems(Map.of("dane.identity-header", "", "dane.user-mapping", "username",
+                "dane.user-attribute", "", "dane.allow-list", ".example.com"))).isEmpty();
+    }
+
+    @Test
+    void severalProblemsAreAllReported() {
+        assertThat(DaneAuthenticatorConfig.problems(Map.of("dane.identity-source", "x", "dane.user-mapping", "y",
+                "dane.confirmation-page", "z"))).hasSize(3);
     }
 
     private static AuthenticatorConfigModel model(Map<String, String> config) {

@@ -99,6 +99,7 @@ public final class TestPki {
         private Instant notBefore = Instant.now().minus(Duration.ofDays(1));
         private Instant notAfter = Instant.now().plus(Duration.ofDays(30));
         private final List<String> dnsNames = new ArrayList<>();
+        private boolean emptyNames;
 
         private Builder(String commonName, boolean ca) {
             this.commonName = commonName;
@@ -141,6 +142,15 @@ public final class TestPki {
             return validity(Instant.now().plus(Duration.ofDays(1)), Instant.now().minus(Duration.ofDays(1)));
         }
 
+        /**
+         * Self-signed with an empty subject and issuer DN, as {@code openssl req -x509 -subj /} makes: fine for
+         * DANE-EE, refused by the JDK's certificate parser, so the certificate object comes from BouncyCastle.
+         */
+        public Builder emptyNames() {
+            this.emptyNames = true;
+            return this;
+        }
+
         public Builder dnsNames(String... names) {
             dnsNames.addAll(List.of(names));
             return this;
@@ -149,7 +159,8 @@ public final class TestPki {
         public Issued build() {
             try {
                 KeyPair subjectKeys = keyPair != null ? keyPair : TestPki.keyPair(keyType);
-                X500Name subject = new X500Name("CN=" + commonName);
+                X500Name subject = emptyNames ? new X500Name(new org.bouncycastle.asn1.x500.RDN[0])
+                        : new X500Name("CN=" + commonName);
                 X500Name issuerName = issuer == null ? subject
                         : new X500Name(issuer.cert().getSubjectX500Principal().getName());
                 PrivateKey signingKey = issuer == null ? subjectKeys.getPrivate() : issuer.keyPair().getPrivate();
@@ -166,7 +177,11 @@ public final class TestPki {
                             .map(n -> new GeneralName(GeneralName.dNSName, n)).toArray(GeneralName[]::new);
                     builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(names));
                 }
-                X509Certificate cert = new JcaX509CertificateConverter()
+                JcaX509CertificateConverter converter = new JcaX509CertificateConverter();
+                if (emptyNames) {
+                    converter.setProvider(new org.bouncycastle.jce.provider.BouncyCastleProvider());
+                }
+                X509Certificate cert = converter
                         .getCertificate(builder.build(new JcaContentSignerBuilder(signatureAlgorithm).build(signingKey)));
                 return new Issued(cert, subjectKeys);
             } catch (Exception e) {

@@ -1,0 +1,59 @@
+package io.github.keycloakdane.keycloak;
+
+import java.util.Set;
+
+/**
+ * What the node's own Keycloak configuration means for DANE, decided once at start-up from plain values so that it
+ * can be tested without a server.
+ */
+final class DeploymentChecks {
+
+    /** The x509cert-lookup providers of Keycloak 26.7 that read the certificate from a request header. */
+    static final Set<String> HEADER_LOOKUPS = Set.of("nginx", "haproxy", "apache", "traefik", "envoy", "rfc9440");
+
+    static final String PROXY_TRUSTED_ADDRESSES = "--proxy-trusted-addresses";
+
+    private DeploymentChecks() {
+    }
+
+    /**
+     * Why no certificate this node reads can be believed, or null. A header lookup believes the header from whoever
+     * sends it when {@code proxy-trusted-addresses} is unset (Keycloak then trusts every sender as a proxy): anyone
+     * who reaches Keycloak directly can present any public certificate, which for DANE-EE is an impersonation with
+     * nothing but the device's public certificate.
+     *
+     * @param lookupId         the active x509cert-lookup provider
+     * @param trustedAddresses the value of {@code proxy-trusted-addresses}, or null when unset
+     * @param acknowledged     the operator set {@code allow-untrusted-certificate-header=true}
+     */
+    static String untrustedCertificateSource(String lookupId, String trustedAddresses, boolean acknowledged) {
+        if (acknowledged || lookupId == null || !HEADER_LOOKUPS.contains(lookupId)
+                || (trustedAddresses != null && !trustedAddresses.isBlank())) {
+            return null;
+        }
+        return "the x509cert-lookup '" + lookupId + "' reads the client certificate from a request header, but "
+                + PROXY_TRUSTED_ADDRESSES + " is not set, so Keycloak believes that header from anyone who can reach"
+                + " it: set " + PROXY_TRUSTED_ADDRESSES + " to the proxy's addresses, or acknowledge with "
+                + DaneServerConfig.cli(DaneServerConfig.ALLOW_UNTRUSTED_CERTIFICATE_HEADER) + "=true (only when"
+                + " nothing but the proxy can reach Keycloak)";
+    }
+
+    /**
+     * Whether the JPA client store lets {@code attribute} be searched: the {@code searchable-attributes} option of
+     * the {@code client} SPI's {@code jpa} provider, or the system property Keycloak falls back to.
+     */
+    static boolean clientAttributeSearchable(String[] configured, String systemProperty, String attribute) {
+        if (configured == null && systemProperty != null) {
+            configured = systemProperty.split(",");
+        }
+        if (configured == null) {
+            return false;
+        }
+        for (String a : configured) {
+            if (a != null && a.strip().equals(attribute)) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,44 @@
+package io.github.keycloakdane.keycloak;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class DeploymentChecksTest {
+
+    @ParameterizedTest
+    @ValueSource(strings = {"nginx", "haproxy", "apache", "traefik", "envoy", "rfc9440"})
+    void aHeaderLookupWithoutTrustedProxyAddressesIsRefusedAndTheMessageNamesBothOptions(String lookup) {
+        String why = DeploymentChecks.untrustedCertificateSource(lookup, null, false);
+
+        assertThat(why).contains("'" + lookup + "'", "--proxy-trusted-addresses",
+                "--spi-dane--default--allow-untrusted-certificate-header=true");
+        assertThat(DeploymentChecks.untrustedCertificateSource(lookup, " ", false)).isNotNull();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"nginx", "rfc9440"})
+    void trustedAddressesOrAnExplicitAcknowledgementLetTheHeaderIn(String lookup) {
+        assertThat(DeploymentChecks.untrustedCertificateSource(lookup, "10.0.0.5,10.0.1.0/24", false)).isNull();
+        assertThat(DeploymentChecks.untrustedCertificateSource(lookup, null, true)).isNull();
+    }
+
+    @Test
+    void keycloaksOwnTlsNeedsNoProxyTrust() {
+        assertThat(DeploymentChecks.untrustedCertificateSource("default", null, false)).isNull();
+    }
+
+    @Test
+    void theSearchableAttributeIsReadFromTheOptionOrKeycloaksSystemProperty() {
+        assertThat(DeploymentChecks.clientAttributeSearchable(new String[] {"x", " dane.clientid "}, null,
+                "dane.clientid")).isTrue();
+        assertThat(DeploymentChecks.clientAttributeSearchable(new String[] {"x"}, "dane.clientid", "dane.clientid"))
+                .as("the option, when set, wins over the system property").isFalse();
+        assertThat(DeploymentChecks.clientAttributeSearchable(null, "a,dane.clientid", "dane.clientid")).isTrue();
+        assertThat(DeploymentChecks.clientAttributeSearchable(null, null, "dane.clientid")).isFalse();
+        assertThat(DeploymentChecks.clientAttributeSearchable(new String[] {"dane.clientid2"}, null, "dane.clientid"))
+                .isFalse();
+    }
+}
