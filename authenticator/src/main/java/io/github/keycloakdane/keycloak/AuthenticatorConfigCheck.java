@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import jakarta.ws.rs.HttpMethod;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.ContainerRequestFilter;
-import jakarta.ws.rs.container.PreMatching;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.ext.Provider;
@@ -25,10 +24,10 @@ import java.util.regex.Pattern;
  * {@code POST .../authentication/executions/{id}/config} and {@code PUT .../authentication/config/{id}}. A body whose
  * configuration holds an {@code auth-dane} key is checked with {@link DaneAuthenticatorConfig#problems}; a problem
  * ends the request with HTTP 400 and the messages, each naming its field, which the admin console shows. Anything
- * else passes untouched. A configuration stored another way (realm import) is checked again on every use.
+ * else passes untouched. A configuration stored another way (realm import) is checked again on every use. The filter
+ * runs after matching, on the worker thread that also runs the admin resource, so reading the body may block.
  */
 @Provider
-@PreMatching
 public class AuthenticatorConfigCheck implements ContainerRequestFilter {
 
     private static final Pattern CONFIG_PATH =

@@ -66,10 +66,6 @@ public class DaneClientAuthenticator extends AbstractClientAuthenticator {
             context.failure(AuthenticationFlowError.CLIENT_DISABLED, null);
             return;
         }
-        if (dane.untrustedCertificateSource() != null) {
-            refuse(context, claimed, Reason.UNTRUSTED_CERTIFICATE_HEADER, dane.untrustedCertificateSource());
-            return;
-        }
         String registered = client.getAttribute(DaneNames.CLIENT_ATTRIBUTE);
         if (registered == null || registered.isBlank()) {
             refuse(context, null, Reason.NOT_ALLOWED, "client " + client.getClientId() + " has no "
@@ -85,6 +81,10 @@ public class DaneClientAuthenticator extends AbstractClientAuthenticator {
         if (claimed != null && !name.equals(DaneNames.parseOrNull(claimed))) {
             refuse(context, claimed, Reason.CLIENT_MISMATCH,
                     DaneNames.PARAMETER + " does not belong to client " + client.getClientId());
+            return;
+        }
+        if (dane.untrustedCertificateSource() != null) {
+            refuse(context, name.value(), Reason.UNTRUSTED_CERTIFICATE_HEADER, dane.untrustedCertificateSource());
             return;
         }
         if (dane.clientNameSearchable()) {

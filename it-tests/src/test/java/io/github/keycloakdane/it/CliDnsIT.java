@@ -20,21 +20,27 @@ class CliDnsIT {
 
     private static final String DEVICE = "sensor7._device.example.test";
     private static final String UNSIGNED_DEVICE = "sensor7._device.unsigned.test";
+    /** A device whose certificate has an empty subject and issuer (the JDK's parser refuses it). */
+    private static final String BLANK_DEVICE = "blank._device.example.test";
 
     private static KnotDns knot;
     private static Issued device;
     private static Path anchors;
     private static Path chain;
+    private static Path blankChain;
 
     @BeforeAll
     static void startKnot(@TempDir Path dir) throws Exception {
         device = TestPki.leaf("sensor7").build();
+        Issued blank = TestPki.leaf("blank").emptyNames().build();
         knot = KnotDns.builder(Path.of("target", "knot", CliDnsIT.class.getSimpleName()))
-                .signedZone("example.test", "sensor7._device TLSA " + daneEe(device.cert()) + "\n")
+                .signedZone("example.test", "sensor7._device TLSA " + daneEe(device.cert()) + "\n"
+                        + "blank._device TLSA " + daneEe(blank.cert()) + "\n")
                 .unsignedZone("unsigned.test", "sensor7._device TLSA " + daneEe(device.cert()) + "\n")
                 .start();
         anchors = Files.writeString(dir.resolve("anchors.zone"), knot.trustAnchor());
         chain = TestPki.writePem(dir.resolve("device.pem"), List.of(device.cert()));
+        blankChain = TestPki.writePem(dir.resolve("blank.pem"), List.of(blank.cert()));
     }
 
     @AfterAll
@@ -93,5 +99,14 @@ class CliDnsIT {
         assertThat(refused.stdout()).startsWith("REJECTED " + DEVICE).contains("reason=NO_MATCH");
         assertThat(insecure.exitCode()).isEqualTo(1);
         assertThat(insecure.stdout()).contains("reason=DNS_INSECURE");
+    }
+
+    @Test
+    void verifyAuthenticatesADeviceWhoseCertificateHasEmptyNames() throws Exception {
+        CliRunner.Result ok = CliRunner.run("verify", BLANK_DEVICE, "--chain", blankChain.toString(),
+                "--resolver", resolver(), "--trust-anchors", anchors.toString());
+
+        assertThat(ok.exitCode()).as(ok.stdout() + ok.stderr()).isZero();
+        assertThat(ok.stdout()).startsWith("AUTHENTICATED " + BLANK_DEVICE);
     }
 }

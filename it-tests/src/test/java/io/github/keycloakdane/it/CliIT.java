@@ -38,6 +38,27 @@ class CliIT {
     }
 
     @Test
+    void aCertificateWithEmptySubjectAndIssuerAsOpensslMakesItWorksInTlsaAndMatch() throws Exception {
+        // the JDK's certificate parser refuses this certificate; OpenSSL (and so DANE-EE) accepts it
+        Path cert = dir.resolve("blank.pem");
+        shell("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj / -days 30"
+                + " -keyout " + dir.resolve("blank.key") + " -out " + cert + " 2>/dev/null");
+        assertThat(shell("openssl x509 -in " + cert + " -noout -subject -issuer")).isEqualTo("subject=\nissuer=");
+
+        CliRunner.Result tlsa = CliRunner.run("tlsa", "--cert", cert.toString());
+        String openssl = shell("openssl x509 -in " + cert + " -pubkey -noout"
+                + " | openssl pkey -pubin -outform DER | sha256sum | cut -d' ' -f1");
+        Path records = Files.writeString(dir.resolve("blank.tlsa"), tlsa.stdout());
+        CliRunner.Result match = CliRunner.run("match", "--name", NAME, "--tlsa", records.toString(),
+                "--chain", cert.toString());
+
+        assertThat(tlsa.exitCode()).as(tlsa.stderr()).isZero();
+        assertThat(tlsa.stdout().strip()).isEqualTo("3 1 1 " + openssl);
+        assertThat(match.exitCode()).as(match.stderr()).isZero();
+        assertThat(match.stdout()).startsWith("MATCH usage=3 selector=1 matching-type=1 depth=0");
+    }
+
+    @Test
     void tlsaFullCertificateDigestsAsOpensslComputesThem() throws Exception {
         Path cert = TestPki.writePem(dir.resolve("ca.pem"), List.of(TestPki.ca("Org CA").build().cert()));
 

@@ -1,6 +1,7 @@
 package io.github.keycloakdane.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.keycloakdane.core.Certificates;
 import io.github.keycloakdane.core.MatchingType;
 import io.github.keycloakdane.it.harness.AdminApi;
@@ -70,6 +71,33 @@ final class DaneScenarios {
         client.put("attributes", Map.of("dane.clientid", daneName));
         client.put("defaultClientScopes", List.of("basic", "profile", "dane"));
         admin.createClient(REALM, client);
+    }
+
+    /** A flow's and its one auth-dane execution's ids. */
+    record AuthDaneFlow(String flowId, String executionId) {
+    }
+
+    /**
+     * A top-level flow {@code alias} holding one auth-dane execution with {@code requirement}, configured with
+     * {@code config} (the execution's settings, as the admin console saves them), made through the admin REST API.
+     */
+    static AuthDaneFlow authDaneFlow(AdminApi admin, String alias, String requirement, Map<String, String> config) {
+        String flows = "/" + REALM + "/authentication/flows";
+        admin.create(flows, Map.of("alias", alias, "description", "auth-dane: " + config, "providerId", "basic-flow",
+                "topLevel", true, "builtIn", false));
+        admin.create(flows + "/" + alias + "/executions/execution", Map.of("provider", "auth-dane"));
+        ObjectNode execution = (ObjectNode) admin.get(flows + "/" + alias + "/executions").get(0);
+        execution.put("requirement", requirement);
+        admin.put(flows + "/" + alias + "/executions", execution);
+        String executionId = execution.path("id").asText();
+        admin.create("/" + REALM + "/authentication/executions/" + executionId + "/config",
+                Map.of("alias", alias + "-config", "config", config));
+        for (JsonNode f : admin.get(flows)) {
+            if (alias.equals(f.path("alias").asText())) {
+                return new AuthDaneFlow(f.path("id").asText(), executionId);
+            }
+        }
+        throw new IllegalStateException("flow " + alias + " was not created");
     }
 
     static TlsHttp device(Stack stack, Issued leaf, X509Certificate... issuers) {

@@ -58,6 +58,7 @@ class DirectMtlsIT {
                 .options(KeycloakOptions.tlsCertLookup())
                 .options(KeycloakOptions.dane(shared.knot().address(), shared.trustAnchorFile()))
                 .option("--truststore-paths=" + trustedClientCas)
+                .option("--spi-client--jpa--searchable-attributes=dane.clientid")
                 .start();
         DaneScenarios.daneClient(keycloak.admin(), "gateway", GATEWAY);
         DaneScenarios.daneClient(keycloak.admin(), "edge", EDGE);

@@ -28,7 +28,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Scenario 1 (client_credentials with DANE-EE) in the official Keycloak image via testcontainers-keycloak, for
  * machines with Docker. The container shares the host's network so that it reaches the Knot DNS of the shared stack
- * on 127.0.0.1; the certificate header is sent directly (no proxy-trusted-addresses inside the container).
+ * on 127.0.0.1; the certificate header is sent directly from 127.0.0.1, the container's trusted proxy address.
  * Without a Docker engine the test is skipped and says so: the same scenario always runs against the dist zip in
  * {@link ClientDaneIT}.
  */
@@ -69,6 +69,7 @@ class TestcontainersKeycloakIT {
                         "--import-realm",
                         "--spi-x509cert-lookup--provider=nginx",
                         "--spi-x509cert-lookup--nginx--ssl-client-cert=ssl-client-cert",
+                        "--proxy-headers=xforwarded", "--proxy-trusted-addresses=127.0.0.1",
                         "--spi-dane--default--resolver=127.0.0.1:" + stack.knot().port(),
                         "--spi-dane--default--trust-anchors=/opt/keycloak/conf/dane-trust-anchors.zone"))) {
             keycloak.start();

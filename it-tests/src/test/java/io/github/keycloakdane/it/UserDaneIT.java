@@ -109,7 +109,7 @@ class UserDaneIT {
         String authorize = stack.realmUri(REALM) + "/protocol/openid-connect/auth?client_id=dane-login"
                 + "&response_type=code&scope=openid&redirect_uri=" + redirect;
 
-        try (WebClient browser = browserWith(laptop)) {
+        try (WebClient browser = Browsers.with(stack, laptop)) {
             HtmlPage confirm = browser.getPage(authorize);
             assertThat(confirm.asNormalizedText()).contains("Sign in as " + ALICE + "?");
 
@@ -139,24 +139,13 @@ class UserDaneIT {
         String authorize = stack.realmUri(REALM) + "/protocol/openid-connect/auth?client_id=dane-login"
                 + "&response_type=code&scope=openid&redirect_uri=" + stack.baseUri() + "/dane-callback";
 
-        try (WebClient browser = browserWith(stolenName)) {
+        try (WebClient browser = Browsers.with(stack, stolenName)) {
             HtmlPage page = browser.getPage(authorize);
 
             // auth-dane is an alternative in realm-config's browser flow: the next method is offered
             assertThat(page.getElementById("kc-form-login")).isNotNull();
             assertThat(page.asNormalizedText()).doesNotContain("Sign in as");
         }
-    }
-
-    private WebClient browserWith(Issued device) {
-        WebClient browser = new WebClient();
-        // the browser presents the device's certificate to nginx and trusts the stack's TLS CA
-        browser.getOptions().setSSLContext(TlsHttp.sslContext(stack.serverTrust(), device.keyPair().getPrivate(),
-                List.of(device.cert())));
-        browser.getOptions().setJavaScriptEnabled(false);
-        browser.getOptions().setCssEnabled(false);
-        browser.getOptions().setThrowExceptionOnFailingStatusCode(false); // the callback has no app behind it
-        return browser;
     }
 
     private static String queryParameter(URI uri, String name) {

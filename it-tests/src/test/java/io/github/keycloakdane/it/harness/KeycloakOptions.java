@@ -72,10 +72,12 @@ public final class KeycloakOptions {
 
     /**
      * Behind a reverse proxy: honour X-Forwarded-* and trust proxy headers (including the client certificate
-     * header) only from {@code trustedAddresses} (comma-separated IPs or CIDRs, e.g. {@code 127.0.0.1}).
+     * header) only from {@code trustedAddresses} (comma-separated IPs or CIDRs, e.g. {@code 127.0.0.1}); null trusts
+     * every sender, as Keycloak does without the option.
      */
     public static List<String> behindProxy(String trustedAddresses) {
-        return List.of("--proxy-headers=xforwarded", "--proxy-trusted-addresses=" + trustedAddresses);
+        return trustedAddresses == null ? List.of("--proxy-headers=xforwarded")
+                : List.of("--proxy-headers=xforwarded", "--proxy-trusted-addresses=" + trustedAddresses);
     }
 
     /** The DANE SPI's resolver and trust anchors ({@code --spi-dane--default--resolver/trust-anchors}). */
@@ -86,7 +88,7 @@ public final class KeycloakOptions {
                 DaneServerConfig.cli(DaneServerConfig.TRUST_ANCHORS) + "=" + trustAnchorFile.toAbsolutePath());
     }
 
-    /** One more option of the DANE SPI, e.g. {@code dane(DaneServerConfig.TIMEOUT, "2s")}. */
+    /** One more option of the DANE SPI, e.g. {@code dane(DaneServerConfig.TIMEOUT, 2000)}. */
     public static String dane(String option, Object value) {
         return DaneServerConfig.cli(option) + "=" + value;
     }

@@ -36,6 +36,7 @@ public final class Stack implements AutoCloseable {
         private Consumer<KnotDns.Builder> knot;
         private boolean daneOptions = true;
         private boolean trustProxyVerification;
+        private String proxyTrustedAddresses = "127.0.0.1";
         private Consumer<NginxProxy.Builder> nginx = b -> {
         };
         private Consumer<KeycloakServer.Builder> keycloak = b -> {
@@ -99,6 +100,15 @@ public final class Stack implements AutoCloseable {
          */
         public Builder trustProxyVerification(boolean on) {
             this.trustProxyVerification = on;
+            return this;
+        }
+
+        /**
+         * Keycloak's {@code --proxy-trusted-addresses} (default {@code 127.0.0.1}, nginx's address); null leaves it
+         * unset, so that Keycloak believes proxy headers from every sender.
+         */
+        public Builder proxyTrustedAddresses(String addresses) {
+            this.proxyTrustedAddresses = addresses;
             return this;
         }
 
@@ -168,7 +178,7 @@ public final class Stack implements AutoCloseable {
             }
         }
         options.addAll(KeycloakOptions.nginxCertLookup(b.trustProxyVerification));
-        options.addAll(KeycloakOptions.behindProxy("127.0.0.1"));
+        options.addAll(KeycloakOptions.behindProxy(b.proxyTrustedAddresses));
         options.addAll(b.keycloakOptions);
 
         KeycloakServer.Builder kb = KeycloakServer.builder(name).instanceDir(dir.resolve("keycloak")).options(options);
