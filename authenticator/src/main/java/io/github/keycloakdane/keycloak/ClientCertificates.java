@@ -1,5 +1,6 @@
 package io.github.keycloakdane.keycloak;
 
+import io.github.keycloakdane.core.SafeText;
 import org.jboss.logging.Logger;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.services.x509.X509ClientCertificateLookup;
@@ -32,7 +33,8 @@ final class ClientCertificates {
             X509Certificate[] certs = lookup.getCertificateChain(session.getContext().getHttpRequest());
             return certs == null ? List.of() : Arrays.stream(certs).filter(Objects::nonNull).toList();
         } catch (GeneralSecurityException | RuntimeException e) {
-            LOG.debugf("DANE: the client certificate could not be read: %s", e);
+            // the message may quote the header it failed on: bounded and without control characters
+            LOG.debugf("DANE: the client certificate could not be read: %s", SafeText.detail(String.valueOf(e)));
             return List.of();
         }
     }

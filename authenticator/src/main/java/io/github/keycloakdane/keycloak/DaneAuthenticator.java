@@ -41,6 +41,11 @@ public class DaneAuthenticator implements Authenticator {
 
     @Override
     public void authenticate(AuthenticationFlowContext context) {
+        start(context, false);
+    }
+
+    /** The steps up to the name's verification; {@code formSubmitted}: the login form's POST, so no new form. */
+    private void start(AuthenticationFlowContext context, boolean formSubmitted) {
         DaneAuthenticatorConfig config = DaneAuthenticatorConfig.from(context.getAuthenticatorConfig());
         DaneProvider dane = context.getSession().getProvider(DaneProvider.class);
         if (dane.untrustedCertificateSource() != null) {
@@ -70,7 +75,7 @@ public class DaneAuthenticator implements Authenticator {
             case CERTIFICATE_SAN -> nameFromCertificate(chain.get(0), config.allowList());
         };
         if (claimed == null && config.identitySource() == DaneAuthenticatorConfig.IdentitySource.REQUEST_PARAMETER
-                && !isDirectGrant(context)) {
+                && !isDirectGrant(context) && !formSubmitted) {
             context.challenge(context.form().createForm(LOGIN_TEMPLATE)); // ask the browser user for the name
             return;
         }
@@ -83,7 +88,7 @@ public class DaneAuthenticator implements Authenticator {
         String verifiedName = authSession.getAuthNote(VERIFIED_NAME);
         if (verifiedName == null) {
             // the login form was submitted (or a stray POST): the same steps, the name from the configured source only
-            authenticate(context);
+            start(context, true);
             return;
         }
         String userId = authSession.getAuthNote(VERIFIED_USER);

@@ -2,6 +2,7 @@ package io.github.keycloakdane.keycloak;
 
 import io.github.keycloakdane.core.AllowList;
 import io.github.keycloakdane.core.InvalidNameException;
+import io.github.keycloakdane.core.SafeText;
 import org.jboss.logging.Logger;
 import org.keycloak.models.AuthenticatorConfigModel;
 
@@ -77,7 +78,7 @@ public record DaneAuthenticatorConfig(AllowList allowList, IdentitySource identi
             String why = String.join("; ", problems);
             // a broken configuration must close the door, not open it, and must not turn logins into server errors
             LOG.errorf("auth-dane configuration %s admits nobody until it is fixed: %s",
-                    model == null ? "" : model.getAlias(), why);
+                    model == null ? "" : SafeText.name(model.getAlias()), SafeText.detail(why));
             return new DaneAuthenticatorConfig(AllowList.none(), IdentitySource.REQUEST_PARAMETER, DEFAULT_HEADER,
                     UserMapping.USER_ATTRIBUTE, DEFAULT_USER_ATTRIBUTE, true, why);
         }

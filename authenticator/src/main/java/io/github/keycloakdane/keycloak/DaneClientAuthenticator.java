@@ -44,10 +44,12 @@ public class DaneClientAuthenticator extends AbstractClientAuthenticator {
         DaneProvider dane = context.getSession().getProvider(DaneProvider.class);
 
         ClientModel client = context.getClient();
+        boolean foundByName = false;
         if (client == null && clientId != null) {
             client = context.getRealm().getClientByClientId(clientId);
         } else if (client == null && claimed != null) {
             client = clientByDaneName(context, dane, claimed);
+            foundByName = true; // the one carrier of the name: no second search below
             if (client == null) {
                 // With no client known, the flow ends in CLIENT_NOT_FOUND, which Keycloak answers with 401
                 // invalid_client; the event keeps the details clientByDaneName left.
@@ -87,7 +89,7 @@ public class DaneClientAuthenticator extends AbstractClientAuthenticator {
             refuse(context, name.value(), Reason.UNTRUSTED_CERTIFICATE_HEADER, dane.untrustedCertificateSource());
             return;
         }
-        if (dane.clientNameSearchable()) {
+        if (dane.clientNameSearchable() && !foundByName) {
             List<ClientModel> carriers = clientsCarrying(context, name);
             if (carriers.size() > 1 || (carriers.size() == 1 && !carriers.get(0).getId().equals(client.getId()))) {
                 refuseAmbiguous(context, name, carriers.size() == 1 ? List.of(client, carriers.get(0)) : carriers);

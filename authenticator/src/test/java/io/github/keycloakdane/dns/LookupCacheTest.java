@@ -130,26 +130,37 @@ class LookupCacheTest {
         assertThat(loads).hasValue(4);
     }
 
+    /**
+     * Starts a lookup of {@code n} on {@code pool} whose loader holds until {@code release} opens (a slow query),
+     * then ends as {@code then} says; returns once the loader is running.
+     */
+    private static Future<TlsaLookup> slowQuery(ExecutorService pool, LookupCache cache, DaneName n,
+                                                CountDownLatch release, java.util.function.Supplier<TlsaLookup> then)
+            throws InterruptedException {
+        CountDownLatch queryStarted = new CountDownLatch(1);
+        Future<TlsaLookup> query = pool.submit(() -> cache.get(n, x -> {
+            queryStarted.countDown();
+            try {
+                release.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return then.get();
+        }));
+        assertThat(queryStarted.await(10, TimeUnit.SECONDS)).isTrue();
+        return query;
+    }
+
     @Test
     void concurrentLookupsOfOneNameShareOneQuery() throws Exception {
         LookupCache cache = new LookupCache(Duration.ofSeconds(300), Duration.ofSeconds(5), 100, WAIT, clock);
         DaneName n = name("a.example.com");
-        CountDownLatch queryStarted = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         int callers = 8;
         ExecutorService pool = Executors.newFixedThreadPool(callers);
         try {
             List<Future<TlsaLookup>> results = new ArrayList<>();
-            results.add(pool.submit(() -> cache.get(n, x -> {
-                queryStarted.countDown();
-                try {
-                    release.await(10, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                return load(DnssecStatus.SECURE, 60);
-            })));
-            assertThat(queryStarted.await(10, TimeUnit.SECONDS)).isTrue();
+            results.add(slowQuery(pool, cache, n, release, () -> load(DnssecStatus.SECURE, 60)));
             for (int i = 1; i < callers; i++) {
                 results.add(pool.submit(() -> cache.get(n, x -> load(DnssecStatus.SECURE, 60))));
             }
@@ -169,20 +180,12 @@ class LookupCacheTest {
     void aLoaderThatThrowsAnErrorStillCompletesTheWaitersWithATypedFailure() throws Exception {
         LookupCache cache = new LookupCache(Duration.ofSeconds(300), Duration.ofSeconds(5), 100, WAIT, clock);
         DaneName n = name("a.example.com");
-        CountDownLatch queryStarted = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         ExecutorService pool = Executors.newFixedThreadPool(2);
         try {
-            Future<TlsaLookup> first = pool.submit(() -> cache.get(n, x -> {
-                queryStarted.countDown();
-                try {
-                    release.await(10, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
+            Future<TlsaLookup> first = slowQuery(pool, cache, n, release, () -> {
                 throw new StackOverflowError("resolver bug");
-            }));
-            assertThat(queryStarted.await(10, TimeUnit.SECONDS)).isTrue();
+            });
             Future<TlsaLookup> waiter = pool.submit(() -> cache.get(n, x -> load(DnssecStatus.SECURE, 60)));
             Thread.sleep(200); // the waiter joins the running query
             release.countDown();
@@ -216,20 +219,10 @@ class LookupCacheTest {
         Duration wait = Duration.ofMillis(300);
         LookupCache cache = new LookupCache(Duration.ofSeconds(300), Duration.ofSeconds(5), 100, wait, clock);
         DaneName n = name("a.example.com");
-        CountDownLatch queryStarted = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         ExecutorService pool = Executors.newFixedThreadPool(2);
         try {
-            pool.submit(() -> cache.get(n, x -> {
-                queryStarted.countDown();
-                try {
-                    release.await(30, TimeUnit.SECONDS); // a loader that ignores its own bound
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                return load(DnssecStatus.SECURE, 60);
-            }));
-            assertThat(queryStarted.await(10, TimeUnit.SECONDS)).isTrue();
+            slowQuery(pool, cache, n, release, () -> load(DnssecStatus.SECURE, 60)); // ignores its own bound
 
             TlsaLookup seen = pool.submit(() -> cache.get(n, x -> load(DnssecStatus.SECURE, 60)))
                     .get(5, TimeUnit.SECONDS);
