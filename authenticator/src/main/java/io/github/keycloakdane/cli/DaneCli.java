@@ -9,28 +9,26 @@ import io.github.keycloakdane.core.DaneName;
 import io.github.keycloakdane.core.DaneOutcome;
 import io.github.keycloakdane.core.DaneVerifier;
 import io.github.keycloakdane.core.InvalidNameException;
-import io.github.keycloakdane.core.MatchPolicy;
 import io.github.keycloakdane.core.MatchResult;
 import io.github.keycloakdane.core.MatchingType;
 import io.github.keycloakdane.core.Selector;
 import io.github.keycloakdane.core.TlsaLookup;
 import io.github.keycloakdane.core.TlsaRecord;
 import io.github.keycloakdane.core.UnusableRecordException;
-import io.github.keycloakdane.dns.DnsSettings;
 import io.github.keycloakdane.dns.DnsTlsaSource;
+import io.github.keycloakdane.settings.ServerOption;
+import io.github.keycloakdane.settings.ServerSettings;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.CertificateException;
-import java.security.cert.TrustAnchor;
 import java.security.cert.X509Certificate;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -68,15 +66,26 @@ public final class DaneCli {
             verify   lookup + match: exit 0 only when the chain authenticates as NAME.
 
             options:
-              --resolver HOST[:PORT]   resolver to query (default: first nameserver in /etc/resolv.conf)
-              --trust-anchors FILE     DS/DNSKEY records in zone-file syntax (default: the IANA root anchors)
-              --trust-ad               trust the resolver's AD bit instead of validating locally (loopback/secured only)
-              --timeout MS             bound on one lookup (default 2000)
-              --ee-name-check          DANE-EE also requires NAME among the leaf's SAN dNSNames
-              --pkix-trust FILE.pem    CA certificates that enable PKIX-TA(0)/PKIX-EE(1) records
-
+            %s
             exit codes: 0 success, 1 negative answer (no match / not secure / not authenticated), 2 usage or unreadable input
-            """;
+            """.formatted(optionHelp());
+
+    /** The server options the DNS commands take, and those the matching commands take: from {@link ServerOption}. */
+    private static final List<ServerOption> DNS_OPTIONS = List.of(ServerOption.RESOLVER, ServerOption.TRUST_ANCHORS,
+            ServerOption.TRUST_AD, ServerOption.TIMEOUT);
+    private static final List<ServerOption> MATCH_OPTIONS = List.of(ServerOption.EE_NAME_CHECK,
+            ServerOption.PKIX_TRUST);
+
+    /** One line an option: its flag, its help and its default, as the server option table has them. */
+    private static String optionHelp() {
+        StringBuilder help = new StringBuilder();
+        for (ServerOption o : ServerOption.forCli()) {
+            String flag = o.cliFlag() + (o.type == ServerOption.Type.BOOLEAN ? "" : " " + o.syntax());
+            String fallback = o.type == ServerOption.Type.BOOLEAN ? "" : " (default: " + o.defaultText().replace("`", "") + ")";
+            help.append(String.format(java.util.Locale.ROOT, "  %-24s %s%s%n", flag, o.plainHelp(), fallback));
+        }
+        return help.toString().stripTrailing();
+    }
 
     private final PrintStream out;
     private final PrintStream err;
@@ -122,7 +131,7 @@ public final class DaneCli {
     }
 
     private int tlsa(Arguments a) throws UsageException {
-        a.allow(Set.of("--cert", "--usage", "--selector", "--matching-type", "--name"), Set.of(), 0);
+        a.allow(Set.of("--cert", "--usage", "--selector", "--matching-type", "--name"), List.of(), 0);
         X509Certificate cert = readChain(a.required("--cert")).get(0);
         int usage = a.intOption("--usage", 3);
         int selectorCode = a.intOption("--selector", 1);
@@ -148,7 +157,7 @@ public final class DaneCli {
     }
 
     private int match(Arguments a) throws UsageException {
-        a.allow(Set.of("--name", "--tlsa", "--chain", "--pkix-trust"), Set.of("--ee-name-check"), 0);
+        a.allow(Set.of("--name", "--tlsa", "--chain"), MATCH_OPTIONS, 0);
         DaneName name = parseName(a.required("--name"));
         List<TlsaRecord> records = new ArrayList<>();
         List<String> unusable = new ArrayList<>();
@@ -157,7 +166,7 @@ public final class DaneCli {
             err.println("unusable record ignored: " + u);
         }
         List<X509Certificate> chain = readChain(a.required("--chain"));
-        MatchResult result = DaneMatcher.match(name, chain, records, policy(a));
+        MatchResult result = DaneMatcher.match(name, chain, records, settings(a).matchPolicy());
         if (result.matched()) {
             TlsaRecord r = result.record();
             out.println("MATCH usage=" + r.usage().code + " selector=" + r.selector().code + " matching-type="
@@ -169,9 +178,9 @@ public final class DaneCli {
     }
 
     private int lookup(Arguments a) throws UsageException {
-        a.allow(Set.of("--resolver", "--trust-anchors", "--timeout"), Set.of("--trust-ad"), 1);
+        a.allow(Set.of(), DNS_OPTIONS, 1);
         DaneName name = parseName(a.positional(0));
-        DnsTlsaSource source = dnsSource(a);
+        DnsTlsaSource source = dnsSource(settings(a));
         TlsaLookup lookup = source.lookup(name);
         out.println(name + " " + lookup.status() + " (" + lookup.detail() + ") via " + source.resolverAddress());
         for (TlsaRecord r : lookup.records()) {
@@ -184,45 +193,35 @@ public final class DaneCli {
     }
 
     private int verify(Arguments a) throws UsageException {
-        a.allow(Set.of("--chain", "--resolver", "--trust-anchors", "--timeout", "--pkix-trust"),
-                Set.of("--trust-ad", "--ee-name-check"), 1);
+        List<ServerOption> options = new ArrayList<>(DNS_OPTIONS);
+        options.addAll(MATCH_OPTIONS);
+        a.allow(Set.of("--chain"), options, 1);
         String name = a.positional(0);
         parseName(name);
         List<X509Certificate> chain = readChain(a.required("--chain"));
-        DaneVerifier verifier = new DaneVerifier(dnsSource(a), AllowList.any(), policy(a));
+        ServerSettings settings = settings(a);
+        DaneVerifier verifier = new DaneVerifier(dnsSource(settings), AllowList.any(), settings.matchPolicy());
         DaneOutcome outcome = verifier.verify(name, chain);
         out.println(outcome);
         return outcome.authenticated() ? OK : NEGATIVE;
     }
 
-    private DnsTlsaSource dnsSource(Arguments a) throws UsageException {
-        DnsSettings settings = DnsSettings.defaults();
+    /** The server options given on the command line, parsed as the server parses them, named as the CLI names them. */
+    private static ServerSettings settings(Arguments a) throws UsageException {
         try {
-            if (a.option("--resolver") != null) {
-                settings = settings.withResolver(DnsSettings.parseResolver(a.option("--resolver")));
-            }
-            if (a.option("--trust-anchors") != null) {
-                settings = settings.withTrustAnchors(readText(a.option("--trust-anchors")));
-            }
-            settings = settings.withTrustAd(a.flags.contains("--trust-ad"))
-                    .withTimeout(Duration.ofMillis(a.intOption("--timeout", 2000)));
-            return new DnsTlsaSource(settings);
+            return ServerSettings.parse(o -> o.type == ServerOption.Type.BOOLEAN
+                    ? (a.flags.contains(o.cliFlag()) ? "true" : null) : a.option(o.cliFlag()), ServerOption::cliFlag);
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
     }
 
-    private MatchPolicy policy(Arguments a) throws UsageException {
-        MatchPolicy policy = MatchPolicy.defaults().withEeNameCheck(a.flags.contains("--ee-name-check"));
-        String trustFile = a.option("--pkix-trust");
-        if (trustFile != null) {
-            Set<TrustAnchor> anchors = new LinkedHashSet<>();
-            for (X509Certificate ca : readChain(trustFile)) {
-                anchors.add(new TrustAnchor(ca, null));
-            }
-            policy = policy.withPkixTrust(anchors);
+    private static DnsTlsaSource dnsSource(ServerSettings settings) throws UsageException {
+        try {
+            return settings.dnsSource(ServerOption::cliFlag);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
         }
-        return policy;
     }
 
     private static DaneName parseName(String name) throws UsageException {
@@ -286,7 +285,8 @@ public final class DaneCli {
             for (int i = 1; i < args.length; i++) {
                 String arg = args[i];
                 if (arg.startsWith("--")) {
-                    boolean isFlag = arg.equals("--help") || arg.equals("--trust-ad") || arg.equals("--ee-name-check");
+                    boolean isFlag = arg.equals("--help") || ServerOption.forCli().stream()
+                            .anyMatch(o -> o.type == ServerOption.Type.BOOLEAN && o.cliFlag().equals(arg));
                     if (isFlag) {
                         a.flags.add(arg);
                     } else if (i + 1 < args.length) {
@@ -301,7 +301,14 @@ public final class DaneCli {
             return a;
         }
 
-        void allow(Set<String> allowedOptions, Set<String> allowedFlags, int positionalCount) throws UsageException {
+        /** Refuses what the command does not take: its own options, and the server options it shares. */
+        void allow(Set<String> commandOptions, List<ServerOption> serverOptions, int positionalCount)
+                throws UsageException {
+            Set<String> allowedOptions = new HashSet<>(commandOptions);
+            Set<String> allowedFlags = new HashSet<>();
+            for (ServerOption o : serverOptions) {
+                (o.type == ServerOption.Type.BOOLEAN ? allowedFlags : allowedOptions).add(o.cliFlag());
+            }
             for (String o : options.keySet()) {
                 if (!allowedOptions.contains(o)) {
                     throw new UsageException("unknown option " + o + " (try --help)");

@@ -5,10 +5,10 @@ package io.github.keycloakdane.core;
  *
  * @param identity the normalised name, or the raw claim when it was not a valid name
  * @param dnssec   the DNSSEC status, or null when no lookup was made (invalid name, not allowed, no certificate)
- * @param matched  the record that matched, or null
+ * @param record   the record that matched, or null
  * @param depth    the matched depth (0 = leaf), or -1
  */
-public record DaneOutcome(boolean authenticated, String identity, DnssecStatus dnssec, TlsaRecord matched, int depth,
+public record DaneOutcome(boolean authenticated, String identity, DnssecStatus dnssec, TlsaRecord record, int depth,
                           Reason reason, String detail) {
 
     static DaneOutcome rejected(String identity, DnssecStatus dnssec, Reason reason, String detail) {
@@ -16,8 +16,8 @@ public record DaneOutcome(boolean authenticated, String identity, DnssecStatus d
     }
 
     /** {@code "3 1 1@0"} for a match, else null: compact, for event details. */
-    public String matchedRecord() {
-        return matched == null ? null : matched.parameters() + "@" + depth;
+    public String recordAtDepth() {
+        return record == null ? null : record.parameters() + "@" + depth;
     }
 
     @Override
@@ -25,7 +25,7 @@ public record DaneOutcome(boolean authenticated, String identity, DnssecStatus d
         // identity and detail carry untrusted input: bounded and without control characters, fit for a log line
         return (authenticated ? "AUTHENTICATED " : "REJECTED ") + SafeText.name(identity) + " reason=" + reason
                 + (dnssec == null ? "" : " dnssec=" + dnssec)
-                + (matched == null ? "" : " record=" + matched.parameters() + " depth=" + depth)
+                + (record == null ? "" : " record=" + record.parameters() + " depth=" + depth)
                 + (detail == null ? "" : " (" + SafeText.detail(detail) + ")");
     }
 }

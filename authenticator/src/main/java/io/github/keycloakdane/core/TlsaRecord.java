@@ -1,6 +1,5 @@
 package io.github.keycloakdane.core;
 
-import java.io.ByteArrayInputStream;
 import java.security.KeyFactory;
 import java.security.PublicKey;
 import java.security.cert.CertificateException;

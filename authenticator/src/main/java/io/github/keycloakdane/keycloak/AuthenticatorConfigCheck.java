@@ -22,7 +22,7 @@ import java.util.regex.Pattern;
  * validation hook for authenticator configurations (required actions have one, authenticators do not), so this
  * request filter checks the two admin REST calls that store one, the ones the admin console makes:
  * {@code POST .../authentication/executions/{id}/config} and {@code PUT .../authentication/config/{id}}. A body whose
- * configuration holds an {@code auth-dane} key is checked with {@link DaneAuthenticatorConfig#problems}; a problem
+ * configuration holds an {@code auth-dane} key is checked with {@link DaneUserAuthenticatorConfig#problems}; a problem
  * ends the request with HTTP 400 and the messages, each naming its field, which the admin console shows. Anything
  * else passes untouched. A configuration stored another way (realm import) is checked again on every use. The filter
  * runs after matching, on the worker thread that also runs the admin resource, so reading the body may block.
@@ -32,10 +32,10 @@ public class AuthenticatorConfigCheck implements ContainerRequestFilter {
 
     private static final Pattern CONFIG_PATH =
             Pattern.compile(".*/admin/realms/[^/]+/authentication/(executions/[^/]+/config|config/[^/]+)/?");
-    private static final List<String> KEYS = List.of(DaneAuthenticatorConfig.ALLOW_LIST,
-            DaneAuthenticatorConfig.IDENTITY_SOURCE, DaneAuthenticatorConfig.IDENTITY_HEADER,
-            DaneAuthenticatorConfig.USER_MAPPING, DaneAuthenticatorConfig.USER_ATTRIBUTE,
-            DaneAuthenticatorConfig.CONFIRMATION_PAGE);
+    private static final List<String> KEYS = List.of(DaneUserAuthenticatorConfig.ALLOW_LIST,
+            DaneUserAuthenticatorConfig.IDENTITY_SOURCE, DaneUserAuthenticatorConfig.IDENTITY_HEADER,
+            DaneUserAuthenticatorConfig.USER_MAPPING, DaneUserAuthenticatorConfig.USER_ATTRIBUTE,
+            DaneUserAuthenticatorConfig.CONFIRMATION_PAGE);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @Override
@@ -70,6 +70,6 @@ public class AuthenticatorConfigCheck implements ContainerRequestFilter {
         }
         Map<String, String> values = new LinkedHashMap<>();
         config.fields().forEachRemaining(e -> values.put(e.getKey(), e.getValue().isNull() ? null : e.getValue().asText()));
-        return DaneAuthenticatorConfig.problems(values);
+        return DaneUserAuthenticatorConfig.problems(values);
     }
 }

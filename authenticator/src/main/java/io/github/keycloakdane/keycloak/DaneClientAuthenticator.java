@@ -41,7 +41,7 @@ public class DaneClientAuthenticator extends AbstractClientAuthenticator {
             clientId = basicAuthUser(context);
         }
         String claimed = DaneNames.formParameter(context.getHttpRequest(), DaneNames.PARAMETER);
-        DaneProvider dane = context.getSession().getProvider(DaneProvider.class);
+        DaneVerifierProvider dane = context.getSession().getProvider(DaneVerifierProvider.class);
 
         ClientModel client = context.getClient();
         boolean foundByName = false;
@@ -112,7 +112,7 @@ public class DaneClientAuthenticator extends AbstractClientAuthenticator {
      * cheap refusal comes first (syntax, the server allow list), and the search is a database query on the indexed
      * attribute or nothing at all: an unauthenticated request never makes Keycloak walk a realm's clients.
      */
-    private static ClientModel clientByDaneName(ClientAuthenticationFlowContext context, DaneProvider dane,
+    private static ClientModel clientByDaneName(ClientAuthenticationFlowContext context, DaneVerifierProvider dane,
                                                 String claimed) {
         DaneName name;
         try {

@@ -26,8 +26,8 @@ public final class DaneEvents {
         if (outcome.dnssec() != null) {
             event.detail(DNSSEC, outcome.dnssec().name());
         }
-        if (outcome.matchedRecord() != null) {
-            event.detail(RECORD, outcome.matchedRecord());
+        if (outcome.recordAtDepth() != null) {
+            event.detail(RECORD, outcome.recordAtDepth());
         }
     }
 

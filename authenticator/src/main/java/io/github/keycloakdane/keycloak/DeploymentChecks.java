@@ -1,5 +1,7 @@
 package io.github.keycloakdane.keycloak;
 
+import io.github.keycloakdane.settings.ServerOption;
+
 import java.util.Set;
 
 /**
@@ -34,7 +36,7 @@ final class DeploymentChecks {
         return "the x509cert-lookup '" + lookupId + "' reads the client certificate from a request header, but "
                 + PROXY_TRUSTED_ADDRESSES + " is not set, so Keycloak believes that header from anyone who can reach"
                 + " it: set " + PROXY_TRUSTED_ADDRESSES + " to the proxy's addresses, or acknowledge with "
-                + DaneServerConfig.cli(DaneServerConfig.ALLOW_UNTRUSTED_CERTIFICATE_HEADER) + "=true (only when"
+                + ServerOption.ALLOW_UNTRUSTED_CERTIFICATE_HEADER.spiOption() + "=true (only when"
                 + " nothing but the proxy can reach Keycloak)";
     }
 

@@ -68,8 +68,8 @@ class DaneVerifierTest {
     private static void assertRejected(DaneOutcome outcome, Reason reason) {
         assertThat(outcome.reason()).as(outcome.toString()).isEqualTo(reason);
         assertThat(outcome.authenticated()).isFalse();
-        assertThat(outcome.matched()).isNull();
-        assertThat(outcome.matchedRecord()).isNull();
+        assertThat(outcome.record()).isNull();
+        assertThat(outcome.recordAtDepth()).isNull();
         assertThat(outcome.depth()).isEqualTo(-1);
         assertThat(outcome.toString()).startsWith("REJECTED");
     }
@@ -85,9 +85,9 @@ class DaneVerifierTest {
         assertThat(outcome.reason()).isEqualTo(Reason.OK);
         assertThat(outcome.identity()).isEqualTo(IDENTITY);
         assertThat(outcome.dnssec()).isEqualTo(DnssecStatus.SECURE);
-        assertThat(outcome.matched()).isEqualTo(eeRecord);
+        assertThat(outcome.record()).isEqualTo(eeRecord);
         assertThat(outcome.depth()).isZero();
-        assertThat(outcome.matchedRecord()).isEqualTo("3 1 1@0");
+        assertThat(outcome.recordAtDepth()).isEqualTo("3 1 1@0");
         assertThat(outcome.toString()).startsWith("AUTHENTICATED " + IDENTITY);
         assertThat(source.asked).containsExactly(name(IDENTITY));
     }
@@ -99,9 +99,9 @@ class DaneVerifierTest {
                 MatchPolicy.defaults());
         DaneOutcome outcome = verifier.verify(IDENTITY, pki.fullChain());
         assertThat(outcome.authenticated()).as(outcome.toString()).isTrue();
-        assertThat(outcome.matched()).isEqualTo(ta);
+        assertThat(outcome.record()).isEqualTo(ta);
         assertThat(outcome.depth()).isEqualTo(2);
-        assertThat(outcome.matchedRecord()).isEqualTo("2 0 1@2");
+        assertThat(outcome.recordAtDepth()).isEqualTo("2 0 1@2");
     }
 
     @ParameterizedTest
@@ -304,7 +304,7 @@ class DaneVerifierTest {
 
         DaneOutcome ok = verifier.verify("sensor9._device.example.com", sensor9);
         assertThat(ok.authenticated()).as(ok.toString()).isTrue();
-        assertThat(ok.matched()).isEqualTo(wildcard);
+        assertThat(ok.record()).isEqualTo(wildcard);
         assertThat(ok.depth()).isEqualTo(1);
 
         assertRejected(verifier.verify("sensor9._device.example.com", sensor8), Reason.NAME_MISMATCH);

@@ -5,7 +5,7 @@ import io.github.keycloakdane.it.harness.ItConfig;
 import io.github.keycloakdane.it.harness.KeycloakOptions;
 import io.github.keycloakdane.it.harness.Stack;
 import io.github.keycloakdane.it.harness.TlsHttp;
-import io.github.keycloakdane.keycloak.DaneServerConfig;
+import io.github.keycloakdane.settings.ServerOption;
 import io.github.keycloakdane.testing.TestPki;
 import io.github.keycloakdane.testing.TestPki.Issued;
 import org.junit.jupiter.api.Test;
@@ -70,7 +70,7 @@ class CertificateHeaderTrustIT {
         }
 
         try (Stack stack = stack().keycloakOptions(KeycloakOptions.dane(
-                DaneServerConfig.ALLOW_UNTRUSTED_CERTIFICATE_HEADER, true)).start()) {
+                ServerOption.ALLOW_UNTRUSTED_CERTIFICATE_HEADER, true)).start()) {
             publish(stack, SENSOR7, daneEe(sensor7.cert()));
 
             TlsHttp.Response throughNginx = clientCredentials(stack, device(stack, sensor7), "client_id", "sensor7");

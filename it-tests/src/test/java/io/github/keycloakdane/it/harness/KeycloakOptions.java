@@ -1,6 +1,6 @@
 package io.github.keycloakdane.it.harness;
 
-import io.github.keycloakdane.keycloak.DaneServerConfig;
+import io.github.keycloakdane.settings.ServerOption;
 
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -83,14 +83,14 @@ public final class KeycloakOptions {
     /** The DANE SPI's resolver and trust anchors ({@code --spi-dane--default--resolver/trust-anchors}). */
     public static List<String> dane(InetSocketAddress resolver, Path trustAnchorFile) {
         return List.of(
-                DaneServerConfig.cli(DaneServerConfig.RESOLVER) + "=" + resolver.getAddress().getHostAddress() + ":"
+                ServerOption.RESOLVER.spiOption() + "=" + resolver.getAddress().getHostAddress() + ":"
                         + resolver.getPort(),
-                DaneServerConfig.cli(DaneServerConfig.TRUST_ANCHORS) + "=" + trustAnchorFile.toAbsolutePath());
+                ServerOption.TRUST_ANCHORS.spiOption() + "=" + trustAnchorFile.toAbsolutePath());
     }
 
-    /** One more option of the DANE SPI, e.g. {@code dane(DaneServerConfig.TIMEOUT, 2000)}. */
-    public static String dane(String option, Object value) {
-        return DaneServerConfig.cli(option) + "=" + value;
+    /** One more option of the DANE SPI, e.g. {@code dane(ServerOption.TIMEOUT, 2000)}. */
+    public static String dane(ServerOption option, Object value) {
+        return option.spiOption() + "=" + value;
     }
 
     /** A log level for one category, e.g. {@code logLevel("io.github.keycloakdane", "debug")}. */

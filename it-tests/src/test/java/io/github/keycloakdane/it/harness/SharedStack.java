@@ -1,6 +1,6 @@
 package io.github.keycloakdane.it.harness;
 
-import io.github.keycloakdane.keycloak.DaneServerConfig;
+import io.github.keycloakdane.settings.ServerOption;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolutionException;
@@ -48,8 +48,8 @@ public final class SharedStack implements ParameterResolver {
                 // a signed zone (its KSK is the trust anchor) and an unsigned one; tests publish with dynamic updates
                 .knot(k -> k.signedZone("example.test", "").unsignedZone("unsigned.test", ""))
                 .keycloakOptions(
-                        KeycloakOptions.dane(DaneServerConfig.ALLOW_LIST, ".example.test,.unsigned.test"),
-                        KeycloakOptions.dane(DaneServerConfig.CACHE_NEGATIVE_TTL, 1),
+                        KeycloakOptions.dane(ServerOption.ALLOW_LIST, ".example.test,.unsigned.test"),
+                        KeycloakOptions.dane(ServerOption.CACHE_NEGATIVE_TTL, 1),
                         "--spi-client--jpa--searchable-attributes=dane.clientid");
         ItConfig.daneRealm().ifPresent(b::realmImport);
         return b;

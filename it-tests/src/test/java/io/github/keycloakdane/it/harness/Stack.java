@@ -1,5 +1,6 @@
 package io.github.keycloakdane.it.harness;
 
+import io.github.keycloakdane.settings.ServerOption;
 import io.github.keycloakdane.testing.TestPki;
 import io.github.keycloakdane.testing.TestPki.Issued;
 
@@ -173,7 +174,7 @@ public final class Stack implements AutoCloseable {
                 if (trustAnchorFile != null) {
                     options.addAll(KeycloakOptions.dane(knot.address(), trustAnchorFile));
                 } else {
-                    options.add(KeycloakOptions.dane("resolver", "127.0.0.1:" + knot.port()));
+                    options.add(KeycloakOptions.dane(ServerOption.RESOLVER, "127.0.0.1:" + knot.port()));
                 }
             }
         }

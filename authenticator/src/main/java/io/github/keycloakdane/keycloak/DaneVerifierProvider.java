@@ -7,7 +7,7 @@ import org.keycloak.provider.Provider;
  * Gives authenticators the node's shared, thread-safe verifier (resolver, trust anchors, cache) and what the node's
  * own configuration says about where certificates and clients come from, as decided once at start-up.
  */
-public interface DaneProvider extends Provider {
+public interface DaneVerifierProvider extends Provider {
 
     DaneVerifier verifier();
 

@@ -1,8 +1,8 @@
 package io.github.keycloakdane.keycloak;
 
 import io.github.keycloakdane.core.DaneName;
-import io.github.keycloakdane.keycloak.DaneAuthenticatorConfig.IdentitySource;
-import io.github.keycloakdane.keycloak.DaneAuthenticatorConfig.UserMapping;
+import io.github.keycloakdane.keycloak.DaneUserAuthenticatorConfig.IdentitySource;
+import io.github.keycloakdane.keycloak.DaneUserAuthenticatorConfig.UserMapping;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -13,11 +13,11 @@ import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-class DaneAuthenticatorConfigTest {
+class DaneUserAuthenticatorConfigTest {
 
     @Test
     void anExecutionWithoutConfigurationUsesTheDocumentedDefaults() throws Exception {
-        DaneAuthenticatorConfig config = DaneAuthenticatorConfig.from(null);
+        DaneUserAuthenticatorConfig config = DaneUserAuthenticatorConfig.from(null);
 
         assertThat(config.identitySource()).isEqualTo(IdentitySource.REQUEST_PARAMETER);
         assertThat(config.identityHeader()).isEqualTo("X-Dane-Clientid");
@@ -29,7 +29,7 @@ class DaneAuthenticatorConfigTest {
 
     @Test
     void theAdminConsolesValuesAreRead() throws Exception {
-        DaneAuthenticatorConfig config = DaneAuthenticatorConfig.from(model(Map.of(
+        DaneUserAuthenticatorConfig config = DaneUserAuthenticatorConfig.from(model(Map.of(
                 "dane.allow-list", "*._user.example.com##.example.org",
                 "dane.identity-source", "certificate-san",
                 "dane.identity-header", "X-Device",
@@ -49,7 +49,7 @@ class DaneAuthenticatorConfigTest {
 
     @Test
     void aMalformedAllowListClosesTheDoorInsteadOfOpeningIt() throws Exception {
-        DaneAuthenticatorConfig config = DaneAuthenticatorConfig.from(
+        DaneUserAuthenticatorConfig config = DaneUserAuthenticatorConfig.from(
                 model(Map.of("dane.allow-list", "good.example.com##bad/name.example")));
 
         assertThat(config.allowList().admits(DaneName.parse("good.example.com"))).isFalse();
@@ -61,13 +61,13 @@ class DaneAuthenticatorConfigTest {
     void usernameMappingWithoutAnAllowListAdmitsNobodyAndSaysWhy() {
         Map<String, String> unsafe = Map.of("dane.user-mapping", "username");
 
-        assertThat(DaneAuthenticatorConfig.problems(unsafe)).singleElement().asString()
+        assertThat(DaneUserAuthenticatorConfig.problems(unsafe)).singleElement().asString()
                 .contains("User mapping (dane.user-mapping)", "Allow list (dane.allow-list)", "john.green");
-        DaneAuthenticatorConfig config = DaneAuthenticatorConfig.from(model(unsafe));
+        DaneUserAuthenticatorConfig config = DaneUserAuthenticatorConfig.from(model(unsafe));
         assertThat(config.isInvalid()).isTrue();
         assertThat(config.allowList().isEmpty()).isTrue();
 
-        assertThat(DaneAuthenticatorConfig.problems(Map.of("dane.user-mapping", "username",
+        assertThat(DaneUserAuthenticatorConfig.problems(Map.of("dane.user-mapping", "username",
                 "dane.allow-list", "*._user.example.com"))).isEmpty();
     }
 
@@ -80,26 +80,26 @@ class DaneAuthenticatorConfigTest {
             "dane.confirmation-page| yes               | Confirmation page (dane.confirmation-page): must be true or false, not 'yes'",
             "dane.allow-list       | '*.*.example.com' | Allow list (dane.allow-list): "})
     void everyInvalidSettingIsRefusedWithAMessageNamingItsField(String key, String value, String message) {
-        List<String> problems = DaneAuthenticatorConfig.problems(Map.of(key, value));
+        List<String> problems = DaneUserAuthenticatorConfig.problems(Map.of(key, value));
 
         assertThat(problems).singleElement().asString().startsWith(message);
-        assertThat(DaneAuthenticatorConfig.from(model(Map.of(key, value))).allowList().isEmpty())
+        assertThat(DaneUserAuthenticatorConfig.from(model(Map.of(key, value))).allowList().isEmpty())
                 .as("an invalid stored configuration admits nobody, never a silent default").isTrue();
     }
 
     @Test
     void aHeaderOrAttributeClearedWhileInUseIsRefusedButBlankUnusedOnesAreFine() {
-        assertThat(DaneAuthenticatorConfig.problems(Map.of("dane.identity-source", "header",
+        assertThat(DaneUserAuthenticatorConfig.problems(Map.of("dane.identity-source", "header",
                 "dane.identity-header", " "))).singleElement().asString().startsWith("Identity header");
-        assertThat(DaneAuthenticatorConfig.problems(Map.of("dane.user-attribute", ""))).singleElement().asString()
+        assertThat(DaneUserAuthenticatorConfig.problems(Map.of("dane.user-attribute", ""))).singleElement().asString()
                 .startsWith("User attribute");
-        assertThat(DaneAuthenticatorConfig.problems(Map.of("dane.identity-header", "", "dane.user-mapping", "username",
+        assertThat(DaneUserAuthenticatorConfig.problems(Map.of("dane.identity-header", "", "dane.user-mapping", "username",
                 "dane.user-attribute", "", "dane.allow-list", ".example.com"))).isEmpty();
     }
 
     @Test
     void severalProblemsAreAllReported() {
-        assertThat(DaneAuthenticatorConfig.problems(Map.of("dane.identity-source", "x", "dane.user-mapping", "y",
+        assertThat(DaneUserAuthenticatorConfig.problems(Map.of("dane.identity-source", "x", "dane.user-mapping", "y",
                 "dane.confirmation-page", "z"))).hasSize(3);
     }
 

@@ -1,4 +1,4 @@
-package io.github.keycloakdane.keycloak;
+package io.github.keycloakdane.settings;
 
 import io.github.keycloakdane.core.DaneName;
 import io.github.keycloakdane.dns.DnsSettings;
@@ -15,14 +15,14 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-class DaneServerConfigTest {
+class ServerSettingsTest {
 
     @TempDir
     Path dir;
 
     @Test
     void defaultsAreLocalValidationToTheRootWithTheDocumentedBounds() throws Exception {
-        DaneServerConfig config = DaneServerConfig.parse(Map.<String, String>of()::get);
+        ServerSettings config = ServerSettings.parse(o -> null);
 
         assertThat(config.dns().trustAnchors()).isNull();
         assertThat(config.dns().trustAd()).isFalse();
@@ -43,7 +43,7 @@ class DaneServerConfigTest {
                 "timeout", "750", "cache-max-ttl", "60", "cache-negative-ttl", "0", "cache-size", "5",
                 "allow-list", "*._device.example.com,.example.org", "ee-name-check", "TRUE");
 
-        DaneServerConfig config = DaneServerConfig.parse(options::get);
+        ServerSettings config = ServerSettings.parse(o -> options.get(o.key));
 
         assertThat(config.dns().resolver().getPort()).isEqualTo(5353);
         assertThat(config.dns().resolver().getAddress().isLoopbackAddress()).isTrue();
@@ -74,8 +74,31 @@ class DaneServerConfigTest {
             "ee-name-check|1",
             "pkix-trust|/nonexistent/ca.pem"})
     void aBadValueIsRejectedNamingTheOption(String option, String value) {
-        assertThatThrownBy(() -> DaneServerConfig.parse(Map.of(option, value)::get))
+        assertThatThrownBy(() -> ServerSettings.parse(o -> o.key.equals(option) ? value : null))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith("--spi-dane--default--" + option + ": ");
+    }
+
+    @Test
+    void theCliSpellingNamesTheOptionAsTheCliTakesIt() {
+        assertThatThrownBy(() -> ServerSettings.parse(o -> o == ServerOption.TIMEOUT ? "soon" : null,
+                ServerOption::cliFlag)).hasMessage("--timeout: must be a whole number >= 0, not 'soon'");
+    }
+
+    @Test
+    void theReadmeOptionTableIsTheOneTheOptionsMake() throws Exception {
+        String readme = Files.readString(Path.of("..", "README.md"));
+
+        assertThat(readme).as("README.md's server option table; regenerate it from ServerOption.markdownTable():%n%s",
+                ServerOption.markdownTable()).contains(ServerOption.markdownTable());
+    }
+
+    @Test
+    void everyOptionHasHelpAndEitherADefaultOrWordsForItsAbsence() {
+        for (ServerOption o : ServerOption.values()) {
+            assertThat(o.help).as(o.key).isNotBlank();
+            assertThat(o.defaultText()).as(o.key).isNotBlank();
+            assertThat(o.syntax()).as(o.key).isNotBlank();
+        }
     }
 }

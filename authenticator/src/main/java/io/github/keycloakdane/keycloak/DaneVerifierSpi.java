@@ -8,7 +8,7 @@ import org.keycloak.provider.Spi;
  * The server-wide DANE settings, configured the Keycloak way: {@code --spi-dane--default--OPTION=VALUE}.
  * Its one provider ({@code default}) holds the node's single shared {@link io.github.keycloakdane.core.DaneVerifier}.
  */
-public class DaneSpi implements Spi {
+public class DaneVerifierSpi implements Spi {
 
     public static final String NAME = "dane";
 
@@ -24,11 +24,11 @@ public class DaneSpi implements Spi {
 
     @Override
     public Class<? extends Provider> getProviderClass() {
-        return DaneProvider.class;
+        return DaneVerifierProvider.class;
     }
 
     @Override
     public Class<? extends ProviderFactory> getProviderFactoryClass() {
-        return DaneProviderFactory.class;
+        return DaneVerifierProviderFactory.class;
     }
 }

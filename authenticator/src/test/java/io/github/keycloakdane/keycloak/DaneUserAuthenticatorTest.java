@@ -37,7 +37,7 @@ import static org.mockito.Mockito.when;
  * The decisions of {@code auth-dane} that depend on where a name comes from, with Keycloak's context stubbed: which
  * name is taken, and what is never looked at. The ITs run the same code in a real Keycloak.
  */
-class DaneAuthenticatorTest {
+class DaneUserAuthenticatorTest {
 
     private static final String HEADER = "X-Dane-Clientid";
     private static final X509Certificate LAPTOP = TestPki.leaf("laptop").build().cert();
@@ -55,11 +55,11 @@ class DaneAuthenticatorTest {
             lookups.add(name);
             return TlsaLookup.failed(io.github.keycloakdane.core.DnssecStatus.NODATA, "test");
         }, AllowList.any(), MatchPolicy.defaults());
-        DaneProvider dane = mock(DaneProvider.class);
+        DaneVerifierProvider dane = mock(DaneVerifierProvider.class);
         when(dane.verifier()).thenReturn(verifier);
         X509ClientCertificateLookup lookup = mock(X509ClientCertificateLookup.class);
         when(lookup.getCertificateChain(any())).thenReturn(new X509Certificate[] {LAPTOP});
-        doReturn(dane).when(session).getProvider(DaneProvider.class);
+        doReturn(dane).when(session).getProvider(DaneVerifierProvider.class);
         doReturn(lookup).when(session).getProvider(X509ClientCertificateLookup.class);
         when(context.getSession()).thenReturn(session);
         when(context.getHttpRequest()).thenReturn(request);
@@ -86,7 +86,7 @@ class DaneAuthenticatorTest {
         form.add("dane_clientid", "alice-laptop._user.example.test");
         when(request.getHttpHeaders().getHeaderString(HEADER)).thenReturn(null);
 
-        new DaneAuthenticator().action(context);
+        new DaneUserAuthenticator().action(context);
 
         verify(event).detail(DaneEvents.REASON, "INVALID_NAME");
         verify(session, never()).users();
@@ -101,7 +101,7 @@ class DaneAuthenticatorTest {
         when(session.users().searchForUserByUserAttributeStream(any(), anyString(), anyString()))
                 .thenReturn(java.util.stream.Stream.empty());
 
-        new DaneAuthenticator().action(context);
+        new DaneUserAuthenticator().action(context);
 
         verify(event).detail(DaneEvents.CLIENT_ID, "mallory._user.example.test");
         verify(event).detail(DaneEvents.REASON, "UNKNOWN_USER");
@@ -114,7 +114,7 @@ class DaneAuthenticatorTest {
         when(request.isProxyTrusted()).thenReturn(false);
         when(request.getHttpHeaders().getHeaderString(HEADER)).thenReturn("alice-laptop._user.example.test");
 
-        new DaneAuthenticator().authenticate(context);
+        new DaneUserAuthenticator().authenticate(context);
 
         verify(event).detail(DaneEvents.REASON, "INVALID_NAME");
         verify(session, never()).users();
@@ -127,7 +127,7 @@ class DaneAuthenticatorTest {
         when(session.users().searchForUserByUserAttributeStream(any(), anyString(), anyString()))
                 .thenReturn(java.util.stream.Stream.empty());
 
-        new DaneAuthenticator().action(context);
+        new DaneUserAuthenticator().action(context);
 
         verify(session.users()).searchForUserByUserAttributeStream(any(), anyString(),
                 org.mockito.ArgumentMatchers.eq("alice-laptop._user.example.test"));
@@ -141,7 +141,7 @@ class DaneAuthenticatorTest {
         X509ClientCertificateLookup none = mock(X509ClientCertificateLookup.class);
         doReturn(none).when(session).getProvider(X509ClientCertificateLookup.class);
 
-        new DaneAuthenticator().authenticate(context);
+        new DaneUserAuthenticator().authenticate(context);
 
         verify(context).attempted();
         verify(event, never()).error(anyString());

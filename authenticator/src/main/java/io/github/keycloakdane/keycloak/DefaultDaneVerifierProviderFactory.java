@@ -2,10 +2,12 @@ package io.github.keycloakdane.keycloak;
 
 import io.github.keycloakdane.core.DaneVerifier;
 import io.github.keycloakdane.dns.DnsTlsaSource;
+import io.github.keycloakdane.settings.ServerOption;
+import io.github.keycloakdane.settings.ServerSettings;
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.jboss.logging.Logger;
 import org.keycloak.Config;
 import org.keycloak.models.KeycloakSession;
-import org.eclipse.microprofile.config.ConfigProvider;
 import org.keycloak.models.KeycloakSessionFactory;
 import org.keycloak.provider.ProviderConfigProperty;
 import org.keycloak.provider.ProviderConfigurationBuilder;
@@ -16,12 +18,12 @@ import java.util.List;
 
 /**
  * Builds the verifier once, at start-up, from the {@code dane} SPI options; a bad option stops Keycloak with a message
- * that names it (see {@link DaneServerConfig}).
+ * that names it (see {@link ServerSettings}).
  */
-public class DefaultDaneProviderFactory implements DaneProviderFactory {
+public class DefaultDaneVerifierProviderFactory implements DaneVerifierProviderFactory {
 
     public static final String PROVIDER_ID = "default";
-    private static final Logger LOG = Logger.getLogger(DefaultDaneProviderFactory.class);
+    private static final Logger LOG = Logger.getLogger(DefaultDaneVerifierProviderFactory.class);
 
     private volatile DaneVerifier verifier;
     private volatile boolean allowUntrustedCertificateHeader;
@@ -30,14 +32,8 @@ public class DefaultDaneProviderFactory implements DaneProviderFactory {
 
     @Override
     public void init(Config.Scope config) {
-        DaneServerConfig settings = DaneServerConfig.parse(config::get);
-        DnsTlsaSource source;
-        try {
-            source = new DnsTlsaSource(settings.dns());
-        } catch (IllegalArgumentException e) {
-            String option = settings.dns().trustAnchors() != null ? DaneServerConfig.TRUST_ANCHORS : DaneServerConfig.RESOLVER;
-            throw new IllegalArgumentException(DaneServerConfig.cli(option) + ": " + e.getMessage(), e);
-        }
+        ServerSettings settings = ServerSettings.parse(option -> config.get(option.key));
+        DnsTlsaSource source = settings.dnsSource(ServerOption::spiOption);
         verifier = new DaneVerifier(source, settings.allowList(), settings.matchPolicy());
         allowUntrustedCertificateHeader = settings.allowUntrustedCertificateHeader();
         LOG.infof("DANE: resolver %s, %s, timeout %d ms, allow list %s, EE name check %s, PKIX usages %s",
@@ -49,11 +45,11 @@ public class DefaultDaneProviderFactory implements DaneProviderFactory {
     }
 
     @Override
-    public DaneProvider create(KeycloakSession session) {
+    public DaneVerifierProvider create(KeycloakSession session) {
         DaneVerifier shared = verifier;
         String untrusted = untrustedCertificateSource;
         boolean searchable = clientNameSearchable;
-        return new DaneProvider() {
+        return new DaneVerifierProvider() {
             @Override
             public DaneVerifier verifier() {
                 return shared;
@@ -86,7 +82,7 @@ public class DefaultDaneProviderFactory implements DaneProviderFactory {
                 && (trustedAddresses == null || trustedAddresses.isBlank())) {
             LOG.warnf("DANE: the '%s' lookup's certificate header is believed from any address (%s=true):"
                     + " only the proxy may reach this node", lookup.getId(),
-                    DaneServerConfig.cli(DaneServerConfig.ALLOW_UNTRUSTED_CERTIFICATE_HEADER));
+                    ServerOption.ALLOW_UNTRUSTED_CERTIFICATE_HEADER.spiOption());
         }
         clientNameSearchable = DeploymentChecks.clientAttributeSearchable(
                 Config.scope("client", "jpa").getArray("searchableAttributes"),
@@ -109,32 +105,14 @@ public class DefaultDaneProviderFactory implements DaneProviderFactory {
         return PROVIDER_ID;
     }
 
+    /** Keycloak's view of the options ({@code kc.sh show-config}, the admin console's provider info). */
     @Override
     public List<ProviderConfigProperty> getConfigMetadata() {
-        return ProviderConfigurationBuilder.create()
-                .property().name(DaneServerConfig.RESOLVER).type("string")
-                .helpText("Resolver HOST[:PORT] for TLSA queries. Default: the first nameserver of /etc/resolv.conf.").add()
-                .property().name(DaneServerConfig.TRUST_ANCHORS).type("string")
-                .helpText("File of DS/DNSKEY records (zone-file syntax) to validate DNSSEC to. Default: the IANA root anchors.").add()
-                .property().name(DaneServerConfig.TRUST_AD).type("boolean").defaultValue(false)
-                .helpText("Trust the resolver's AD bit instead of validating locally. Only on loopback or a secured channel.").add()
-                .property().name(DaneServerConfig.TIMEOUT).type("int").defaultValue(2000)
-                .helpText("Bound on one TLSA lookup, in milliseconds.").add()
-                .property().name(DaneServerConfig.CACHE_MAX_TTL).type("int").defaultValue(300)
-                .helpText("Secure answers are cached for min(TTL, this many seconds); 0 disables the cache.").add()
-                .property().name(DaneServerConfig.CACHE_NEGATIVE_TTL).type("int").defaultValue(5)
-                .helpText("Failed lookups are cached this many seconds.").add()
-                .property().name(DaneServerConfig.CACHE_SIZE).type("int").defaultValue(10000)
-                .helpText("The most names kept in the cache.").add()
-                .property().name(DaneServerConfig.ALLOW_LIST).type("string")
-                .helpText("Server-wide allow list (comma-separated: name, *.parent, .domain). Default: no server-wide restriction.").add()
-                .property().name(DaneServerConfig.EE_NAME_CHECK).type("boolean").defaultValue(false)
-                .helpText("DANE-EE also requires the name among the leaf certificate's SAN dNSNames.").add()
-                .property().name(DaneServerConfig.PKIX_TRUST).type("string")
-                .helpText("PEM file of CA certificates; enables PKIX-TA(0) and PKIX-EE(1) records.").add()
-                .property().name(DaneServerConfig.ALLOW_UNTRUSTED_CERTIFICATE_HEADER).type("boolean").defaultValue(false)
-                .helpText("Believe a header lookup's certificate although --proxy-trusted-addresses is unset. Only when"
-                        + " nothing but the proxy can reach Keycloak; otherwise DANE refuses everyone.").add()
-                .build();
+        ProviderConfigurationBuilder builder = ProviderConfigurationBuilder.create();
+        for (ServerOption option : ServerOption.values()) {
+            builder.property().name(option.key).type(option.type.keycloakType).helpText(option.plainHelp())
+                    .defaultValue(option.typedDefault()).add();
+        }
+        return builder.build();
     }
 }

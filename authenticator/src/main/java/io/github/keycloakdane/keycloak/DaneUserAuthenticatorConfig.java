@@ -19,11 +19,11 @@ import java.util.regex.Pattern;
  *
  * @param invalidBecause null for a usable configuration, else why this execution admits nobody
  */
-public record DaneAuthenticatorConfig(AllowList allowList, IdentitySource identitySource, String identityHeader,
+public record DaneUserAuthenticatorConfig(AllowList allowList, IdentitySource identitySource, String identityHeader,
                                       UserMapping userMapping, String userAttribute, boolean confirmationPage,
                                       String invalidBecause) {
 
-    private static final Logger LOG = Logger.getLogger(DaneAuthenticatorConfig.class);
+    private static final Logger LOG = Logger.getLogger(DaneUserAuthenticatorConfig.class);
 
     public static final String ALLOW_LIST = "dane.allow-list";
     public static final String IDENTITY_SOURCE = "dane.identity-source";
@@ -71,7 +71,7 @@ public record DaneAuthenticatorConfig(AllowList allowList, IdentitySource identi
     }
 
     /** Parses an execution's configuration; null means defaults. Never throws: an invalid one admits nothing. */
-    public static DaneAuthenticatorConfig from(AuthenticatorConfigModel model) {
+    public static DaneUserAuthenticatorConfig from(AuthenticatorConfigModel model) {
         Map<String, String> c = model == null || model.getConfig() == null ? Map.of() : model.getConfig();
         List<String> problems = problems(c);
         if (!problems.isEmpty()) {
@@ -79,10 +79,10 @@ public record DaneAuthenticatorConfig(AllowList allowList, IdentitySource identi
             // a broken configuration must close the door, not open it, and must not turn logins into server errors
             LOG.errorf("auth-dane configuration %s admits nobody until it is fixed: %s",
                     model == null ? "" : SafeText.name(model.getAlias()), SafeText.detail(why));
-            return new DaneAuthenticatorConfig(AllowList.none(), IdentitySource.REQUEST_PARAMETER, DEFAULT_HEADER,
+            return new DaneUserAuthenticatorConfig(AllowList.none(), IdentitySource.REQUEST_PARAMETER, DEFAULT_HEADER,
                     UserMapping.USER_ATTRIBUTE, DEFAULT_USER_ATTRIBUTE, true, why);
         }
-        return new DaneAuthenticatorConfig(allowList(c), choice(IdentitySource.class, c.get(IDENTITY_SOURCE)),
+        return new DaneUserAuthenticatorConfig(allowList(c), choice(IdentitySource.class, c.get(IDENTITY_SOURCE)),
                 text(c, IDENTITY_HEADER, DEFAULT_HEADER), choice(UserMapping.class, c.get(USER_MAPPING)),
                 text(c, USER_ATTRIBUTE, DEFAULT_USER_ATTRIBUTE),
                 !"false".equalsIgnoreCase(text(c, CONFIRMATION_PAGE, "true")), null);

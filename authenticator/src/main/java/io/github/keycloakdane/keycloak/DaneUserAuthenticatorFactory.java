@@ -1,7 +1,7 @@
 package io.github.keycloakdane.keycloak;
 
-import io.github.keycloakdane.keycloak.DaneAuthenticatorConfig.IdentitySource;
-import io.github.keycloakdane.keycloak.DaneAuthenticatorConfig.UserMapping;
+import io.github.keycloakdane.keycloak.DaneUserAuthenticatorConfig.IdentitySource;
+import io.github.keycloakdane.keycloak.DaneUserAuthenticatorConfig.UserMapping;
 import org.keycloak.Config;
 import org.keycloak.authentication.Authenticator;
 import org.keycloak.authentication.AuthenticatorFactory;
@@ -15,10 +15,10 @@ import java.util.Arrays;
 import java.util.List;
 
 /** Registers {@code auth-dane} for browser and direct-grant flows. */
-public class DaneAuthenticatorFactory implements AuthenticatorFactory {
+public class DaneUserAuthenticatorFactory implements AuthenticatorFactory {
 
     public static final String PROVIDER_ID = "auth-dane";
-    private static final DaneAuthenticator SINGLETON = new DaneAuthenticator();
+    private static final DaneUserAuthenticator SINGLETON = new DaneUserAuthenticator();
 
     @Override
     public String getId() {
@@ -59,33 +59,33 @@ public class DaneAuthenticatorFactory implements AuthenticatorFactory {
     @Override
     public List<ProviderConfigProperty> getConfigProperties() {
         return ProviderConfigurationBuilder.create()
-                .property().name(DaneAuthenticatorConfig.ALLOW_LIST).label("Allow list")
+                .property().name(DaneUserAuthenticatorConfig.ALLOW_LIST).label("Allow list")
                 .type(ProviderConfigProperty.MULTIVALUED_STRING_TYPE)
                 .helpText("Names this execution accepts: exact names, '*.parent' (one label) or '.domain' (any name below, "
                         + "not the domain itself). Empty: no restriction beyond the server-wide list and the user mapping.")
                 .add()
-                .property().name(DaneAuthenticatorConfig.IDENTITY_SOURCE).label("Identity source")
+                .property().name(DaneUserAuthenticatorConfig.IDENTITY_SOURCE).label("Identity source")
                 .type(ProviderConfigProperty.LIST_TYPE)
                 .options(Arrays.stream(IdentitySource.values()).map(s -> s.value).toList())
                 .defaultValue(IdentitySource.REQUEST_PARAMETER.value)
                 .helpText("Where dane_clientid comes from: the request body (a form in the browser), a header from a "
                         + "trusted proxy, or the client certificate's SAN dNSName.")
                 .add()
-                .property().name(DaneAuthenticatorConfig.IDENTITY_HEADER).label("Identity header")
-                .type(ProviderConfigProperty.STRING_TYPE).defaultValue(DaneAuthenticatorConfig.DEFAULT_HEADER)
+                .property().name(DaneUserAuthenticatorConfig.IDENTITY_HEADER).label("Identity header")
+                .type(ProviderConfigProperty.STRING_TYPE).defaultValue(DaneUserAuthenticatorConfig.DEFAULT_HEADER)
                 .helpText("With identity source 'header': the header; honoured only from proxy-trusted-addresses.")
                 .add()
-                .property().name(DaneAuthenticatorConfig.USER_MAPPING).label("User mapping")
+                .property().name(DaneUserAuthenticatorConfig.USER_MAPPING).label("User mapping")
                 .type(ProviderConfigProperty.LIST_TYPE)
                 .options(Arrays.stream(UserMapping.values()).map(m -> m.value).toList())
                 .defaultValue(UserMapping.USER_ATTRIBUTE.value)
                 .helpText("Find the user by a user attribute equal to the name, or by username.")
                 .add()
-                .property().name(DaneAuthenticatorConfig.USER_ATTRIBUTE).label("User attribute")
-                .type(ProviderConfigProperty.STRING_TYPE).defaultValue(DaneAuthenticatorConfig.DEFAULT_USER_ATTRIBUTE)
+                .property().name(DaneUserAuthenticatorConfig.USER_ATTRIBUTE).label("User attribute")
+                .type(ProviderConfigProperty.STRING_TYPE).defaultValue(DaneUserAuthenticatorConfig.DEFAULT_USER_ATTRIBUTE)
                 .helpText("With mapping 'user-attribute': the attribute holding the user's dane_clientid.")
                 .add()
-                .property().name(DaneAuthenticatorConfig.CONFIRMATION_PAGE).label("Confirmation page")
+                .property().name(DaneUserAuthenticatorConfig.CONFIRMATION_PAGE).label("Confirmation page")
                 .type(ProviderConfigProperty.BOOLEAN_TYPE).defaultValue("true")
                 .helpText("Browser flows: ask 'Sign in as NAME?' before signing in.")
                 .add()

@@ -6,7 +6,6 @@ import io.github.keycloakdane.core.DaneName;
 import io.github.keycloakdane.core.DaneOutcome;
 import io.github.keycloakdane.core.InvalidNameException;
 import io.github.keycloakdane.core.Reason;
-import io.github.keycloakdane.core.SafeText;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.jboss.logging.Logger;
@@ -30,14 +29,14 @@ import java.util.List;
  * exactly one enabled user → DNS → match. The certificate comes before the name so that the page a person without
  * one sees never depends on whether a name maps to a user; unknown and ambiguous names cost no DNS query.
  */
-public class DaneAuthenticator implements Authenticator {
+public class DaneUserAuthenticator implements Authenticator {
 
     static final String LOGIN_TEMPLATE = "dane-login.ftl";
     static final String CONFIRM_TEMPLATE = "dane-confirm.ftl";
     private static final String VERIFIED_NAME = "dane.verified-name";
     private static final String VERIFIED_USER = "dane.verified-user";
     private static final String DIRECT_GRANT_FLOW_PATH = "token";
-    private static final Logger LOG = Logger.getLogger(DaneAuthenticator.class);
+    private static final Logger LOG = Logger.getLogger(DaneUserAuthenticator.class);
 
     @Override
     public void authenticate(AuthenticationFlowContext context) {
@@ -46,8 +45,8 @@ public class DaneAuthenticator implements Authenticator {
 
     /** The steps up to the name's verification; {@code formSubmitted}: the login form's POST, so no new form. */
     private void start(AuthenticationFlowContext context, boolean formSubmitted) {
-        DaneAuthenticatorConfig config = DaneAuthenticatorConfig.from(context.getAuthenticatorConfig());
-        DaneProvider dane = context.getSession().getProvider(DaneProvider.class);
+        DaneUserAuthenticatorConfig config = DaneUserAuthenticatorConfig.from(context.getAuthenticatorConfig());
+        DaneVerifierProvider dane = context.getSession().getProvider(DaneVerifierProvider.class);
         if (dane.untrustedCertificateSource() != null) {
             reject(context, null, Reason.UNTRUSTED_CERTIFICATE_HEADER, dane.untrustedCertificateSource(),
                     AuthenticationFlowError.INVALID_CREDENTIALS, "daneAuthFailed");
@@ -74,7 +73,7 @@ public class DaneAuthenticator implements Authenticator {
                     ? context.getHttpRequest().getHttpHeaders().getHeaderString(config.identityHeader()) : null;
             case CERTIFICATE_SAN -> nameFromCertificate(chain.get(0), config.allowList());
         };
-        if (claimed == null && config.identitySource() == DaneAuthenticatorConfig.IdentitySource.REQUEST_PARAMETER
+        if (claimed == null && config.identitySource() == DaneUserAuthenticatorConfig.IdentitySource.REQUEST_PARAMETER
                 && !isDirectGrant(context) && !formSubmitted) {
             context.challenge(context.form().createForm(LOGIN_TEMPLATE)); // ask the browser user for the name
             return;
@@ -104,7 +103,7 @@ public class DaneAuthenticator implements Authenticator {
         succeed(context, user, verifiedName);
     }
 
-    private void verify(AuthenticationFlowContext context, DaneAuthenticatorConfig config, DaneProvider dane,
+    private void verify(AuthenticationFlowContext context, DaneUserAuthenticatorConfig config, DaneVerifierProvider dane,
                         String claimed, List<X509Certificate> chain) {
         if (claimed == null || claimed.isBlank()) {
             reject(context, null, Reason.INVALID_NAME, "no " + DaneNames.PARAMETER + " was given",
@@ -170,9 +169,9 @@ public class DaneAuthenticator implements Authenticator {
     }
 
     /** At most two users: one is the answer, two is a collision nobody may sign in through. */
-    private static List<UserModel> findUsers(KeycloakSession session, RealmModel realm, DaneAuthenticatorConfig config,
+    private static List<UserModel> findUsers(KeycloakSession session, RealmModel realm, DaneUserAuthenticatorConfig config,
                                              DaneName name) {
-        if (config.userMapping() == DaneAuthenticatorConfig.UserMapping.USERNAME) {
+        if (config.userMapping() == DaneUserAuthenticatorConfig.UserMapping.USERNAME) {
             UserModel user = session.users().getUserByUsername(realm, name.value());
             return user == null ? List.of() : List.of(user);
         }

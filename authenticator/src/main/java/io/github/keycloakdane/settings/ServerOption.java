@@ -1,0 +1,126 @@
+package io.github.keycloakdane.settings;
+
+import io.github.keycloakdane.dns.DnsSettings;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Every server-wide DANE option, written once: its name, type, default and help. Keycloak's option metadata
+ * ({@code --spi-dane--default--NAME}), the CLI's flags ({@code --NAME}), the README's option table and the parser
+ * ({@link ServerSettings}) all come from here; a test checks the README against {@link #markdownTable()}.
+ */
+public enum ServerOption {
+
+    RESOLVER("resolver", Type.TEXT, null, "first nameserver of `/etc/resolv.conf`", "HOST[:PORT]", true,
+            "where TLSA queries go"),
+    TRUST_ANCHORS("trust-anchors", Type.TEXT, null, "the built-in IANA root anchors", "FILE", true,
+            "DS or DNSKEY records (zone-file syntax) that DNSSEC is validated to"),
+    TRUST_AD("trust-ad", Type.BOOLEAN, "false", null, null, true,
+            "trust the resolver's AD bit instead of validating locally (loopback or secured channel only;"
+                    + " a warning is logged otherwise)"),
+    TIMEOUT("timeout", Type.INTEGER, Long.toString(DnsSettings.DEFAULT_TIMEOUT.toMillis()), null, "MS", true,
+            "bound on one lookup, validation and CNAME links included, in milliseconds"),
+    CACHE_MAX_TTL("cache-max-ttl", Type.INTEGER, Long.toString(DnsSettings.DEFAULT_MAX_TTL.toSeconds()), null,
+            "SECONDS", false, "secure answers are cached for min(TTL, this); `0` disables the positive cache"),
+    CACHE_NEGATIVE_TTL("cache-negative-ttl", Type.INTEGER,
+            Long.toString(DnsSettings.DEFAULT_NEGATIVE_TTL.toSeconds()), null, "SECONDS", false,
+            "failures (insecure, bogus, absent, timeout) are cached this long"),
+    CACHE_SIZE("cache-size", Type.INTEGER, Integer.toString(DnsSettings.DEFAULT_CACHE_SIZE), null, "N", false,
+            "the most names cached"),
+    ALLOW_LIST("allow-list", Type.TEXT, null, "none (no server-wide restriction)", "ENTRIES", false,
+            "comma-separated allow-list entries (`name`, `*.parent`, `.domain`) that every DANE name must also match"),
+    EE_NAME_CHECK("ee-name-check", Type.BOOLEAN, "false", null, null, true,
+            "DANE-EE also requires the name among the leaf's SAN dNSNames"),
+    PKIX_TRUST("pkix-trust", Type.TEXT, null, "none (PKIX usages off)", "FILE.pem", true,
+            "CA certificates that enable PKIX-TA(0)/PKIX-EE(1) records"),
+    ALLOW_UNTRUSTED_CERTIFICATE_HEADER("allow-untrusted-certificate-header", Type.BOOLEAN, "false", null, null, false,
+            "believe a header lookup's certificate although `--proxy-trusted-addresses` is unset; without it DANE"
+                    + " refuses everyone in that configuration (only when nothing but the proxy can reach Keycloak)");
+
+    /** How a value is written and checked. */
+    public enum Type {
+        TEXT("string"), BOOLEAN("boolean"), INTEGER("int");
+
+        /** The type name of Keycloak's option metadata. */
+        public final String keycloakType;
+
+        Type(String keycloakType) {
+            this.keycloakType = keycloakType;
+        }
+    }
+
+    /** The SPI option's name, e.g. {@code cache-max-ttl}. */
+    public final String key;
+    public final Type type;
+    /** The default as a value, or null when there is none to write down (see {@link #defaultText()}). */
+    public final String defaultValue;
+    private final String defaultWithoutValue;
+    private final String syntax;
+    /** Whether the CLI takes it too, as {@code --KEY} (a flag without value for booleans). */
+    public final boolean cli;
+    public final String help;
+
+    ServerOption(String key, Type type, String defaultValue, String defaultWithoutValue, String syntax, boolean cli,
+                 String help) {
+        this.key = key;
+        this.type = type;
+        this.defaultValue = defaultValue;
+        this.defaultWithoutValue = defaultWithoutValue;
+        this.syntax = type == Type.BOOLEAN ? "true|false" : syntax;
+        this.cli = cli;
+        this.help = help;
+    }
+
+    /** {@code --spi-dane--default--KEY}: how Keycloak's command line spells it. */
+    public String spiOption() {
+        return "--spi-dane--default--" + key;
+    }
+
+    /** {@code --KEY}: how the CLI spells it. */
+    public String cliFlag() {
+        return "--" + key;
+    }
+
+    /** The default as a value of its type (Boolean, Integer or String), or null. */
+    public Object typedDefault() {
+        if (defaultValue == null) {
+            return null;
+        }
+        return switch (type) {
+            case BOOLEAN -> Boolean.valueOf(defaultValue);
+            case INTEGER -> Integer.valueOf(defaultValue);
+            case TEXT -> defaultValue;
+        };
+    }
+
+    /** The default as the README says it. */
+    public String defaultText() {
+        return defaultValue != null ? "`" + defaultValue + "`" : defaultWithoutValue;
+    }
+
+    /** The value's syntax, e.g. {@code HOST[:PORT]} or {@code true|false}. */
+    public String syntax() {
+        return syntax;
+    }
+
+    /** The help without Markdown, for Keycloak's option metadata and the CLI. */
+    public String plainHelp() {
+        return help.replace("`", "");
+    }
+
+    public static List<ServerOption> forCli() {
+        return Arrays.stream(values()).filter(o -> o.cli).toList();
+    }
+
+    /** The README's option table: option, default, meaning. */
+    public static String markdownTable() {
+        StringBuilder table = new StringBuilder("| option | default | meaning |\n|---|---|---|\n");
+        for (ServerOption o : values()) {
+            table.append(String.format(Locale.ROOT, "| `%s=%s` | %s | %s |\n", o.spiOption(),
+                    o.syntax.replace("|", "\\|"), o.defaultText(), o.help));
+        }
+        return table.toString();
+    }
+}

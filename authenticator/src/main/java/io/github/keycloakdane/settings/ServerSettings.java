@@ -1,0 +1,148 @@
+package io.github.keycloakdane.settings;
+
+import io.github.keycloakdane.core.AllowList;
+import io.github.keycloakdane.core.CertificateParser;
+import io.github.keycloakdane.core.InvalidNameException;
+import io.github.keycloakdane.core.MatchPolicy;
+import io.github.keycloakdane.dns.DnsSettings;
+import io.github.keycloakdane.dns.DnsTlsaSource;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.CertificateException;
+import java.security.cert.TrustAnchor;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.LinkedHashSet;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * The server-wide settings ({@link ServerOption}), parsed and checked once so that a bad value stops the server (or
+ * the CLI) with a message naming the option, not a failure at the first login. Reads values through plain functions,
+ * so it needs no running Keycloak.
+ */
+public record ServerSettings(DnsSettings dns, AllowList allowList, MatchPolicy matchPolicy,
+                             boolean allowUntrustedCertificateHeader) {
+
+    /** Keycloak's options: {@code values} reads {@code --spi-dane--default--KEY}; messages name it so. */
+    public static ServerSettings parse(Function<ServerOption, String> values) {
+        return parse(values, ServerOption::spiOption);
+    }
+
+    /**
+     * @param values   an option's value, or null when it is not set
+     * @param spelling how messages name an option (Keycloak's or the CLI's spelling)
+     * @throws IllegalArgumentException naming the offending option
+     */
+    public static ServerSettings parse(Function<ServerOption, String> values, Function<ServerOption, String> spelling) {
+        Reader r = new Reader(values, spelling);
+        DnsSettings dns = DnsSettings.defaults();
+        String resolver = r.text(ServerOption.RESOLVER);
+        if (resolver != null) {
+            try {
+                dns = dns.withResolver(DnsSettings.parseResolver(resolver));
+            } catch (IllegalArgumentException e) {
+                throw r.invalid(ServerOption.RESOLVER, e.getMessage());
+            }
+        }
+        String anchorsFile = r.text(ServerOption.TRUST_ANCHORS);
+        if (anchorsFile != null) {
+            try {
+                dns = dns.withTrustAnchors(Files.readString(Path.of(anchorsFile), StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                throw r.invalid(ServerOption.TRUST_ANCHORS, "cannot read " + anchorsFile + ": " + e);
+            }
+        }
+        long timeout = r.number(ServerOption.TIMEOUT);
+        if (timeout == 0) {
+            throw r.invalid(ServerOption.TIMEOUT, "must be greater than 0");
+        }
+        dns = dns.withTrustAd(r.bool(ServerOption.TRUST_AD))
+                .withTimeout(Duration.ofMillis(timeout))
+                .withCache(Duration.ofSeconds(r.number(ServerOption.CACHE_MAX_TTL)),
+                        Duration.ofSeconds(r.number(ServerOption.CACHE_NEGATIVE_TTL)),
+                        (int) Math.min(Integer.MAX_VALUE, r.number(ServerOption.CACHE_SIZE)));
+
+        AllowList allowList = AllowList.any();
+        String allow = r.text(ServerOption.ALLOW_LIST);
+        if (allow != null) {
+            try {
+                allowList = AllowList.parse(allow);
+            } catch (InvalidNameException e) {
+                throw r.invalid(ServerOption.ALLOW_LIST, e.getMessage());
+            }
+        }
+
+        MatchPolicy policy = MatchPolicy.defaults().withEeNameCheck(r.bool(ServerOption.EE_NAME_CHECK));
+        String pkixFile = r.text(ServerOption.PKIX_TRUST);
+        if (pkixFile != null) {
+            policy = policy.withPkixTrust(r.anchors(ServerOption.PKIX_TRUST, pkixFile));
+        }
+        return new ServerSettings(dns, allowList, policy, r.bool(ServerOption.ALLOW_UNTRUSTED_CERTIFICATE_HEADER));
+    }
+
+    /**
+     * The TLSA source these settings describe; a resolver or trust-anchor file that turns out unusable only now
+     * (no system resolver, anchors without a DS or DNSKEY record) is reported under its option's {@code spelling}.
+     */
+    public DnsTlsaSource dnsSource(Function<ServerOption, String> spelling) {
+        try {
+            return new DnsTlsaSource(dns);
+        } catch (IllegalArgumentException e) {
+            ServerOption option = dns.trustAnchors() != null ? ServerOption.TRUST_ANCHORS : ServerOption.RESOLVER;
+            throw new IllegalArgumentException(spelling.apply(option) + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Typed reads of option values, with the option's default and messages in the caller's spelling. */
+    private record Reader(Function<ServerOption, String> values, Function<ServerOption, String> spelling) {
+
+        String text(ServerOption option) {
+            String v = values.apply(option);
+            return v == null || v.isBlank() ? option.defaultValue : v.strip();
+        }
+
+        boolean bool(ServerOption option) {
+            String v = text(option);
+            if (v.equalsIgnoreCase("true") || v.equalsIgnoreCase("false")) {
+                return Boolean.parseBoolean(v);
+            }
+            throw invalid(option, "must be true or false, not '" + v + "'");
+        }
+
+        long number(ServerOption option) {
+            String v = text(option);
+            try {
+                long n = Long.parseLong(v);
+                if (n >= 0) {
+                    return n;
+                }
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+            throw invalid(option, "must be a whole number >= 0, not '" + v + "'");
+        }
+
+        Set<TrustAnchor> anchors(ServerOption option, String file) {
+            try {
+                Set<TrustAnchor> anchors = new LinkedHashSet<>();
+                for (X509Certificate cert : CertificateParser.parsePem(Files.readString(Path.of(file)))) {
+                    anchors.add(new TrustAnchor(cert, null));
+                }
+                if (anchors.isEmpty()) {
+                    throw invalid(option, file + " holds no certificate");
+                }
+                return anchors;
+            } catch (IOException | CertificateException e) {
+                throw invalid(option, "cannot read PEM certificates from " + file + ": " + e.getMessage());
+            }
+        }
+
+        IllegalArgumentException invalid(ServerOption option, String why) {
+            return new IllegalArgumentException(spelling.apply(option) + ": " + why);
+        }
+    }
+}
