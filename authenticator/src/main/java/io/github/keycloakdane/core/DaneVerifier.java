@@ -80,8 +80,4 @@ public final class DaneVerifier {
     public AllowList allowList() {
         return allowList;
     }
-
-    public MatchPolicy policy() {
-        return policy;
-    }
 }

@@ -12,15 +12,18 @@ import org.xbill.DNS.Section;
 import org.xbill.DNS.TSIG;
 import org.xbill.DNS.Type;
 
+import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 
 /**
- * The head resolver under dnsjava's {@code ValidatingResolver}: completes TLSA answers that end in a CNAME whose
- * target the server did not answer, as a recursive resolver would.
+ * The one place that follows CNAMEs, for both DNSSEC modes: the head resolver under dnsjava's
+ * {@code ValidatingResolver} (local validation), or the resolver itself (trust-AD mode). It completes TLSA answers
+ * that end in a CNAME whose target the server did not answer, as a recursive resolver would, and bounds the chain.
  *
  * <p>Why: an authoritative server (or any server that does not chase CNAMEs into other zones) answers
  * {@code a.example.test TLSA} with just {@code a CNAME b.other.test} and an empty authority section. dnsjava
@@ -28,9 +31,23 @@ import java.util.concurrent.Executor;
  * lets such a chain through, however well each link is signed. Here the target is queried and its answer (and
  * authority section, and RCODE) appended, giving the validator the complete chain; it still validates every RRset
  * of it against its own zone's keys, so nothing is trusted that was not validated (the merged message is exactly
- * what an untrusted recursive resolver would send).
+ * what an untrusted recursive resolver would send). In trust-AD mode the merged answer carries the AD bit only when
+ * every answer it was made of did. A chain longer than {@code maxLinks} completes the query exceptionally with
+ * {@link ChainTooLongException}, whether it took queries to learn that or the first answer held it all.
  */
 final class CnameChasingResolver implements Resolver {
+
+    /** The CNAME chain from a query name in an answer section, as far as the answer goes. */
+    record Chain(Name end, List<Name> path, List<org.xbill.DNS.Record> cnames, List<org.xbill.DNS.Record> records,
+                 boolean tooLong) {
+    }
+
+    /** A chain with more links than allowed (a loop is one). */
+    static final class ChainTooLongException extends IOException {
+        ChainTooLongException(int maxLinks, List<Name> path) {
+            super("CNAME chain longer than " + maxLinks + " links: " + path);
+        }
+    }
 
     private final Resolver head;
     private final int maxLinks;
@@ -38,6 +55,35 @@ final class CnameChasingResolver implements Resolver {
     CnameChasingResolver(Resolver head, int maxLinks) {
         this.head = head;
         this.maxLinks = maxLinks;
+    }
+
+    /**
+     * Follows the CNAMEs from {@code qname} through {@code answer}: to the records of {@code qtype} at the end, to
+     * a name the answer says nothing more about (no records), or past {@code maxLinks} links ({@code tooLong}).
+     */
+    static Chain follow(Name qname, int qtype, List<org.xbill.DNS.Record> answer, int maxLinks) {
+        Name current = qname;
+        List<Name> path = new ArrayList<>();
+        List<org.xbill.DNS.Record> cnames = new ArrayList<>();
+        while (true) {
+            Name owner = current;
+            List<org.xbill.DNS.Record> records = answer.stream()
+                    .filter(r -> r.getName().equals(owner) && r.getType() == qtype).toList();
+            if (!records.isEmpty()) {
+                return new Chain(current, path, cnames, records, false);
+            }
+            CNAMERecord cname = (CNAMERecord) answer.stream()
+                    .filter(r -> r.getName().equals(owner) && r.getType() == Type.CNAME).findFirst().orElse(null);
+            if (cname == null) {
+                return new Chain(current, path, cnames, List.of(), false);
+            }
+            if (path.size() == maxLinks) {
+                return new Chain(current, path, cnames, List.of(), true);
+            }
+            current = cname.getTarget();
+            path.add(current);
+            cnames.add(cname);
+        }
     }
 
     @Override
@@ -52,23 +98,31 @@ final class CnameChasingResolver implements Resolver {
 
     private CompletionStage<Message> chase(Message query, Message response, int queries) {
         org.xbill.DNS.Record question = query.getQuestion();
-        if (question == null || question.getType() != Type.TLSA || response.getRcode() != Rcode.NOERROR
-                || queries >= maxLinks) {
+        if (question == null || question.getType() != Type.TLSA || response.getRcode() != Rcode.NOERROR) {
             return CompletableFuture.completedFuture(response);
         }
-        Name target = unansweredTarget(question.getName(), question.getType(), response);
-        if (target == null) {
+        Chain chain = follow(question.getName(), question.getType(), response.getSection(Section.ANSWER), maxLinks);
+        if (chain.tooLong()) {
+            return CompletableFuture.failedFuture(new ChainTooLongException(maxLinks, chain.path()));
+        }
+        if (!chain.records().isEmpty() || chain.path().isEmpty() || hasDenial(response) || queries > maxLinks) {
+            // answered, no chain, the end securely denied, or (a safety net: every query that continues the chase
+            // added a link, which follow() bounds) no more queries
             return CompletableFuture.completedFuture(response);
         }
-        Message next = Message.newQuery(org.xbill.DNS.Record.newRecord(target, question.getType(), DClass.IN));
-        next.getHeader().setFlag(Flags.RD);
-        if (query.getHeader().getFlag(Flags.CD)) {
-            next.getHeader().setFlag(Flags.CD);
+        Message next = Message.newQuery(org.xbill.DNS.Record.newRecord(chain.end(), question.getType(), DClass.IN));
+        for (int flag : new int[] {Flags.RD, Flags.CD, Flags.AD}) {
+            if (query.getHeader().getFlag(flag)) {
+                next.getHeader().setFlag(flag);
+            }
         }
         return head.sendAsync(next).thenCompose(targetResponse -> {
             int rcode = targetResponse.getRcode();
             if (rcode != Rcode.NOERROR && rcode != Rcode.NXDOMAIN) {
-                return CompletableFuture.completedFuture(response); // the validator judges the incomplete chain
+                Message failed = response.clone(); // the chain cannot be completed: the target's failure is the answer
+                failed.getHeader().setRcode(rcode);
+                failed.getHeader().unsetFlag(Flags.AD);
+                return CompletableFuture.completedFuture(failed);
             }
             Message merged = response.clone();
             for (org.xbill.DNS.Record r : targetResponse.getSection(Section.ANSWER)) {
@@ -79,36 +133,19 @@ final class CnameChasingResolver implements Resolver {
                 merged.addRecord(r, Section.AUTHORITY);
             }
             merged.getHeader().setRcode(rcode);
-            return chase(query, merged, queries + 1);
+            if (!targetResponse.getHeader().getFlag(Flags.AD)) {
+                merged.getHeader().unsetFlag(Flags.AD); // secure only if every link was
+            }
+            // an empty answer ends the chase: the end has no records (NODATA or NXDOMAIN, proven or not)
+            return targetResponse.getSection(Section.ANSWER).isEmpty() ? CompletableFuture.completedFuture(merged)
+                    : chase(query, merged, queries + 1);
         });
     }
 
-    /**
-     * The end of the CNAME chain that starts at {@code qname} in the answer section, when the response neither
-     * answers it nor carries a denial for it (SOA/NSEC/NSEC3 in the authority section); otherwise null.
-     */
-    private Name unansweredTarget(Name qname, int qtype, Message response) {
-        List<org.xbill.DNS.Record> answer = response.getSection(Section.ANSWER);
-        Name current = qname;
-        for (int link = 0; link <= maxLinks; link++) {
-            Name owner = current;
-            if (answer.stream().anyMatch(r -> r.getName().equals(owner) && r.getType() == qtype)) {
-                return null;
-            }
-            CNAMERecord cname = (CNAMERecord) answer.stream()
-                    .filter(r -> r.getName().equals(owner) && r.getType() == Type.CNAME)
-                    .findFirst().orElse(null);
-            if (cname == null) {
-                break;
-            }
-            current = cname.getTarget();
-        }
-        if (current.equals(qname)) {
-            return null;
-        }
-        boolean denial = response.getSection(Section.AUTHORITY).stream()
+    /** A denial of the chain's end (SOA/NSEC/NSEC3 in the authority section): nothing left to chase. */
+    private static boolean hasDenial(Message response) {
+        return response.getSection(Section.AUTHORITY).stream()
                 .anyMatch(r -> r.getType() == Type.SOA || r.getType() == Type.NSEC || r.getType() == Type.NSEC3);
-        return denial ? null : current;
     }
 
     @Override

@@ -6,7 +6,6 @@ import io.github.keycloakdane.core.TlsaLookup;
 import io.github.keycloakdane.core.TlsaRecord;
 import io.github.keycloakdane.core.TlsaSource;
 import io.github.keycloakdane.core.UnusableRecordException;
-import org.xbill.DNS.CNAMERecord;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.Flags;
 import org.xbill.DNS.Message;
@@ -57,21 +56,37 @@ public final class DnsTlsaSource implements TlsaSource {
     }
 
     public DnsTlsaSource(DnsSettings settings, Clock clock) {
+        this(settings, null, clock);
+    }
+
+    /**
+     * @param upstream where queries go; null: a {@link SimpleResolver} for the settings' resolver (tests pass an
+     *                 in-process one)
+     */
+    DnsTlsaSource(DnsSettings settings, Resolver upstream, Clock clock) {
         this.settings = settings;
         this.resolverAddress = settings.resolver() != null ? settings.resolver() : systemResolver();
-        SimpleResolver head = new SimpleResolver(resolverAddress);
-        head.setTimeout(settings.timeout());
+        Resolver head = upstream;
+        if (head == null) {
+            SimpleResolver simple = new SimpleResolver(resolverAddress);
+            simple.setTimeout(settings.timeout());
+            if (settings.trustAd()) {
+                simple.setEDNS(0, 1232, 0, List.of());
+            }
+            head = simple;
+        }
+        // the chaser completes CNAME chains a non-recursive server leaves open (which dnsjava's validator would call
+        // bogus) and bounds them, in both modes
+        CnameChasingResolver chaser = new CnameChasingResolver(head, MAX_CNAME_LINKS);
         if (settings.trustAd()) {
             if (!resolverAddress.getAddress().isLoopbackAddress()) {
                 LOG.log(System.Logger.Level.WARNING, "DANE: trusting the AD bit of " + resolverAddress
                         + ", which is not on loopback: anyone on the path can forge DNSSEC status."
                         + " Use local validation (trust-ad=false) unless the channel is secured.");
             }
-            head.setEDNS(0, 1232, 0, List.of());
-            this.resolver = head;
+            this.resolver = chaser;
         } else {
-            // the chaser completes CNAME chains a non-recursive server leaves open, which dnsjava would call bogus
-            ValidatingResolver validating = new ValidatingResolver(new CnameChasingResolver(head, MAX_CNAME_LINKS));
+            ValidatingResolver validating = new ValidatingResolver(chaser);
             String anchors = settings.trustAnchors() != null ? settings.trustAnchors() : DnsSettings.IANA_ROOT_ANCHORS;
             try {
                 validating.loadTrustAnchors(new ByteArrayInputStream(anchors.getBytes(StandardCharsets.UTF_8)));
@@ -112,68 +127,56 @@ public final class DnsTlsaSource implements TlsaSource {
         } catch (TextParseException e) {
             return TlsaLookup.failed(DnssecStatus.NETWORK_ERROR, "not a DNS name: " + e.getMessage());
         }
-        List<String> path = new ArrayList<>();
-        long ttl = Long.MAX_VALUE;
-        for (int link = 0; link <= MAX_CNAME_LINKS; link++) {
-            Message response;
-            try {
-                response = send(qname, deadline);
-            } catch (TimeoutException e) {
-                return TlsaLookup.failed(DnssecStatus.TIMEOUT, "no answer for " + qname + " within "
-                        + settings.timeout().toMillis() + " ms from " + resolverAddress);
-            } catch (IOException e) {
-                return TlsaLookup.failed(DnssecStatus.NETWORK_ERROR, "query for " + qname + " to " + resolverAddress
-                        + " failed: " + (e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName()));
-            }
-            int rcode = response.getRcode();
-            boolean secure = response.getHeader().getFlag(Flags.AD);
-            if (rcode == Rcode.SERVFAIL) {
-                String reason = validationReason(response);
-                return reason != null
-                        ? TlsaLookup.failed(DnssecStatus.BOGUS, "DNSSEC validation of " + qname + " failed: " + reason)
-                        : TlsaLookup.failed(DnssecStatus.SERVFAIL, "SERVFAIL for " + qname + " from " + resolverAddress);
-            }
-            if (rcode != Rcode.NOERROR && rcode != Rcode.NXDOMAIN) {
-                return TlsaLookup.failed(DnssecStatus.SERVFAIL, Rcode.string(rcode) + " for " + qname);
-            }
-            if (!secure) {
-                return TlsaLookup.failed(DnssecStatus.INSECURE, "the answer for " + qname + " (" + Rcode.string(rcode)
-                        + ") is not DNSSEC-secure" + (path.isEmpty() ? "" : " (via CNAME " + path + ")"));
-            }
-            if (rcode == Rcode.NXDOMAIN) {
-                return TlsaLookup.failed(DnssecStatus.NXDOMAIN, qname + " does not exist (secure denial)");
-            }
-            // Follow CNAMEs inside the (validated) answer; each link of the chain is part of what was validated.
-            Name current = qname;
-            List<TLSARecord> tlsa = new ArrayList<>();
-            boolean moved = true;
-            while (moved) {
-                moved = false;
-                for (org.xbill.DNS.Record r : response.getSection(Section.ANSWER)) {
-                    if (!r.getName().equals(current)) {
-                        continue;
-                    }
-                    if (r instanceof TLSARecord t) {
-                        tlsa.add(t);
-                        ttl = Math.min(ttl, t.getTTL());
-                    } else if (r instanceof CNAMERecord c && tlsa.isEmpty() && path.size() < MAX_CNAME_LINKS) {
-                        ttl = Math.min(ttl, c.getTTL());
-                        current = c.getTarget();
-                        path.add(current.toString());
-                        moved = true;
-                        break;
-                    }
-                }
-            }
-            if (!tlsa.isEmpty()) {
-                return secureAnswer(tlsa, ttl, path);
-            }
-            if (current.equals(qname)) {
-                return TlsaLookup.failed(DnssecStatus.NODATA, qname + " has no TLSA records (secure denial)");
-            }
-            qname = current; // the CNAME target was not answered: query it, it must be secure too
+        Message response;
+        try {
+            response = send(qname, deadline);
+        } catch (TimeoutException e) {
+            return TlsaLookup.failed(DnssecStatus.TIMEOUT, "no answer for " + qname + " within "
+                    + settings.timeout().toMillis() + " ms from " + resolverAddress);
+        } catch (CnameChasingResolver.ChainTooLongException e) {
+            return TlsaLookup.failed(DnssecStatus.SERVFAIL, qname + ": " + e.getMessage());
+        } catch (IOException e) {
+            return TlsaLookup.failed(DnssecStatus.NETWORK_ERROR, "query for " + qname + " to " + resolverAddress
+                    + " failed: " + (e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName()));
         }
-        return TlsaLookup.failed(DnssecStatus.SERVFAIL, "CNAME chain longer than " + MAX_CNAME_LINKS + ": " + path);
+        int rcode = response.getRcode();
+        if (rcode == Rcode.SERVFAIL) {
+            String reason = validationReason(response);
+            return reason != null
+                    ? TlsaLookup.failed(DnssecStatus.BOGUS, "DNSSEC validation of " + qname + " failed: " + reason)
+                    : TlsaLookup.failed(DnssecStatus.SERVFAIL, "SERVFAIL for " + qname + " from " + resolverAddress);
+        }
+        if (rcode != Rcode.NOERROR && rcode != Rcode.NXDOMAIN) {
+            return TlsaLookup.failed(DnssecStatus.SERVFAIL, Rcode.string(rcode) + " for " + qname);
+        }
+        // The chain as the answer holds it (completed by the chaser); every link is part of what was validated.
+        CnameChasingResolver.Chain chain = CnameChasingResolver.follow(qname, Type.TLSA,
+                response.getSection(Section.ANSWER), MAX_CNAME_LINKS);
+        String via = chain.path().isEmpty() ? "" : " (via CNAME " + chain.path() + ")";
+        if (!response.getHeader().getFlag(Flags.AD)) {
+            return TlsaLookup.failed(DnssecStatus.INSECURE, "the answer for " + qname + " (" + Rcode.string(rcode)
+                    + ") is not DNSSEC-secure" + via);
+        }
+        if (chain.tooLong()) {
+            return TlsaLookup.failed(DnssecStatus.SERVFAIL, qname + ": CNAME chain longer than " + MAX_CNAME_LINKS
+                    + " links: " + chain.path());
+        }
+        if (rcode == Rcode.NXDOMAIN) {
+            return TlsaLookup.failed(DnssecStatus.NXDOMAIN, chain.end() + " does not exist (secure denial)" + via);
+        }
+        if (chain.records().isEmpty()) {
+            return TlsaLookup.failed(DnssecStatus.NODATA, chain.end() + " has no TLSA records (secure denial)" + via);
+        }
+        long ttl = Long.MAX_VALUE;
+        List<TLSARecord> tlsa = new ArrayList<>();
+        for (org.xbill.DNS.Record r : chain.cnames()) {
+            ttl = Math.min(ttl, r.getTTL());
+        }
+        for (org.xbill.DNS.Record r : chain.records()) {
+            ttl = Math.min(ttl, r.getTTL());
+            tlsa.add((TLSARecord) r);
+        }
+        return secureAnswer(tlsa, ttl, chain.path());
     }
 
     private Message send(Name qname, long deadlineNanos) throws TimeoutException, IOException {
@@ -204,7 +207,7 @@ public final class DnsTlsaSource implements TlsaSource {
         }
     }
 
-    private static TlsaLookup secureAnswer(List<TLSARecord> tlsa, long ttl, List<String> path) {
+    private static TlsaLookup secureAnswer(List<TLSARecord> tlsa, long ttl, List<Name> path) {
         List<TlsaRecord> usable = new ArrayList<>();
         List<String> unusable = new ArrayList<>();
         for (TLSARecord t : tlsa) {

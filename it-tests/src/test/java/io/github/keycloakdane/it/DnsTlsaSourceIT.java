@@ -79,6 +79,15 @@ class DnsTlsaSourceIT {
         for (byte[] data : BIG) {
             signed.append("big._device 30 TLSA 3 1 2 ").append(hex(data)).append('\n');
         }
+        // in-zone CNAME chains that Knot answers whole: 8 links (the most allowed) and 9
+        for (int i = 0; i < 8; i++) {
+            signed.append("eight").append(i).append("._device CNAME eight").append(i + 1).append("._device\n");
+        }
+        signed.append("eight8._device TLSA 3 1 1 ").append(hex(DEVICE1_SHA256)).append('\n');
+        for (int i = 0; i < 9; i++) {
+            signed.append("nine").append(i).append("._device CNAME nine").append(i + 1).append("._device\n");
+        }
+        signed.append("nine9._device TLSA 3 1 1 ").append(hex(DEVICE1_SHA256)).append('\n');
         String unsigned = "device1._device TLSA 3 1 1 " + hex(UNSIGNED_SHA256) + "\n";
         knot = KnotDns.builder(Path.of("target", "knot", DnsTlsaSourceIT.class.getSimpleName()))
                 .signedZone(ZONE, signed.toString())
@@ -146,6 +155,18 @@ class DnsTlsaSourceIT {
         assertThat(lookup.records()).containsExactlyInAnyOrder(
                 record(3, 1, 1, DEVICE1_SHA256), record(3, 1, 2, DEVICE1_SHA512));
         assertThat(lookup.detail()).contains("via CNAME").contains("device1._device.example.test.");
+    }
+
+    @Test
+    @DisplayName("a validated CNAME chain of 8 links -> SECURE; of 9 -> SERVFAIL naming the chain, not NODATA")
+    void cnameChainLength() {
+        TlsaLookup eight = source().lookup(name("eight0._device.example.test"));
+        TlsaLookup nine = source().lookup(name("nine0._device.example.test"));
+
+        assertThat(eight.status()).as(eight.detail()).isEqualTo(DnssecStatus.SECURE);
+        assertThat(eight.records()).containsExactly(record(3, 1, 1, DEVICE1_SHA256));
+        assertThat(nine.status()).as(nine.detail()).isEqualTo(DnssecStatus.SERVFAIL);
+        assertThat(nine.detail()).contains("CNAME chain longer than 8 links");
     }
 
     @Test
