@@ -56,34 +56,43 @@ public class DaneUserAuthenticatorFactory implements AuthenticatorFactory {
         return false;
     }
 
+    /** The execution's settings, as the admin console shows them; the README's settings table is checked against it. */
     @Override
     public List<ProviderConfigProperty> getConfigProperties() {
         return ProviderConfigurationBuilder.create()
                 .property().name(DaneUserAuthenticatorConfig.ALLOW_LIST).label("Allow list")
                 .type(ProviderConfigProperty.MULTIVALUED_STRING_TYPE)
-                .helpText("Names this execution accepts: exact names, '*.parent' (one label) or '.domain' (any name below, "
-                        + "not the domain itself). Empty: no restriction beyond the server-wide list and the user mapping.")
+                .helpText("Names this execution accepts: exact names, '*.parent' (exactly one label in front) or"
+                        + " '.domain' (any name below, never the domain itself). Empty: no restriction beyond the"
+                        + " server-wide list and the user mapping; not allowed with user mapping 'username'.")
                 .add()
                 .property().name(DaneUserAuthenticatorConfig.IDENTITY_SOURCE).label("Identity source")
                 .type(ProviderConfigProperty.LIST_TYPE)
                 .options(Arrays.stream(IdentitySource.values()).map(s -> s.value).toList())
                 .defaultValue(IdentitySource.REQUEST_PARAMETER.value)
-                .helpText("Where dane_clientid comes from: the request body (a form in the browser), a header from a "
-                        + "trusted proxy, or the client certificate's SAN dNSName.")
+                .helpText("Where dane_clientid comes from: 'request-parameter', the request body (the browser gets a"
+                        + " form asking for it); 'header', a header set by the proxy, honoured only from"
+                        + " proxy-trusted-addresses; 'certificate-san', the leaf certificate's SAN dNSName (the single"
+                        + " one the allow list admits).")
                 .add()
                 .property().name(DaneUserAuthenticatorConfig.IDENTITY_HEADER).label("Identity header")
                 .type(ProviderConfigProperty.STRING_TYPE).defaultValue(DaneUserAuthenticatorConfig.DEFAULT_HEADER)
-                .helpText("With identity source 'header': the header; honoured only from proxy-trusted-addresses.")
+                .helpText("With identity source 'header': the header.")
                 .add()
                 .property().name(DaneUserAuthenticatorConfig.USER_MAPPING).label("User mapping")
                 .type(ProviderConfigProperty.LIST_TYPE)
                 .options(Arrays.stream(UserMapping.values()).map(m -> m.value).toList())
                 .defaultValue(UserMapping.USER_ATTRIBUTE.value)
-                .helpText("Find the user by a user attribute equal to the name, or by username.")
+                .helpText("'user-attribute': the one user whose attribute equals the name (two users with one name:"
+                        + " refused); 'username': the user with that username, only together with an allow list"
+                        + " (otherwise whoever can publish TLSA at a name spelled like a username would sign in as"
+                        + " that user).")
                 .add()
                 .property().name(DaneUserAuthenticatorConfig.USER_ATTRIBUTE).label("User attribute")
-                .type(ProviderConfigProperty.STRING_TYPE).defaultValue(DaneUserAuthenticatorConfig.DEFAULT_USER_ATTRIBUTE)
-                .helpText("With mapping 'user-attribute': the attribute holding the user's dane_clientid.")
+                .type(ProviderConfigProperty.STRING_TYPE)
+                .defaultValue(DaneUserAuthenticatorConfig.DEFAULT_USER_ATTRIBUTE)
+                .helpText("With user mapping 'user-attribute': the attribute holding the user's device names (declare"
+                        + " it in the realm's user profile with the validator 'dane-name').")
                 .add()
                 .property().name(DaneUserAuthenticatorConfig.CONFIRMATION_PAGE).label("Confirmation page")
                 .type(ProviderConfigProperty.BOOLEAN_TYPE).defaultValue("true")

@@ -92,7 +92,8 @@ class ManyClientsIT {
             c.put("clientId", "bulk-" + i);
             c.put("clientAuthenticatorType", "client-dane");
             c.put("standardFlowEnabled", false);
-            c.put("attributes", Map.of("dane.clientid", "bulk-" + i + "._device.example.test"));
+            // below _bulk, where no test publishes anything (ClientDaneIT puts a wildcard below _device)
+            c.put("attributes", Map.of("dane.clientid", "bulk-" + i + "._bulk.example.test"));
             c.put("defaultClientScopes", List.of());
             c.put("optionalClientScopes", List.of());
             clients.add(c);
@@ -148,7 +149,7 @@ class ManyClientsIT {
         admin.clearEvents(REALM);
         Instant since = Instant.now();
 
-        TlsHttp.Response response = byName("bulk-9999._device.example.test");
+        TlsHttp.Response response = byName("bulk-9999._bulk.example.test");
 
         assertThat(response.status()).isEqualTo(401);
         JsonNode event = lastError(since);
