@@ -58,7 +58,8 @@ class TestcontainersKeycloakIT {
         String name = "container._device.example.test";
         Issued device = TestPki.leaf("container").build();
         publish(stack, name, daneEe(device.cert()));
-        try (KeycloakContainer keycloak = new KeycloakContainer("quay.io/keycloak/keycloak:26.7.3")
+        String image = "quay.io/keycloak/keycloak:" + System.getProperty("keycloak.version"); // the pom's version
+        try (KeycloakContainer keycloak = new KeycloakContainer(image)
                 .withNetworkMode("host")
                 .withProviderLibsFrom(List.of(ItConfig.daneJar().toFile()))
                 .withCopyFileToContainer(MountableFile.forHostPath(ItConfig.daneRealm().orElseThrow()),
