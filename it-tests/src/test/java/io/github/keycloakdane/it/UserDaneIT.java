@@ -15,6 +15,8 @@ import org.htmlunit.html.HtmlSubmitInput;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.keycloak.admin.client.resource.ClientsResource;
+import org.keycloak.representations.idm.ClientRepresentation;
 
 import java.net.URI;
 import java.net.URLDecoder;
@@ -49,11 +51,10 @@ class UserDaneIT {
         laptop = TestPki.leaf("alice-laptop").dnsNames(ALICE).build();
         publish(stack, ALICE, daneEe(laptop.cert()));
         // the example app's redirect URIs name no port; allow the proxy's origin of this run
-        String uuid = stack.admin().clientUuid(REALM, "dane-login");
-        com.fasterxml.jackson.databind.node.ObjectNode app = (com.fasterxml.jackson.databind.node.ObjectNode)
-                stack.admin().get("/" + REALM + "/clients/" + uuid);
-        app.withArray("redirectUris").add(stack.baseUri() + "/*");
-        stack.admin().put("/" + REALM + "/clients/" + uuid, app);
+        ClientsResource clients = stack.admin().realm(REALM).clients();
+        ClientRepresentation app = clients.findByClientId("dane-login").get(0);
+        app.getRedirectUris().add(stack.baseUri() + "/*");
+        clients.get(app.getId()).update(app);
     }
 
     @Test
