@@ -10,6 +10,7 @@ import org.bouncycastle.cert.jcajce.JcaX509CertificateHolder;
 import org.keycloak.admin.client.CreatedResponseUtil;
 import org.keycloak.admin.client.Keycloak;
 import org.keycloak.admin.client.resource.AuthenticationManagementResource;
+import org.keycloak.admin.client.resource.ClientsResource;
 import org.keycloak.admin.client.resource.RealmResource;
 import org.keycloak.representations.idm.AuthenticationExecutionInfoRepresentation;
 import org.keycloak.representations.idm.AuthenticationFlowRepresentation;
@@ -119,6 +120,19 @@ public final class DaneScenarios {
     static String createdId(Response response) {
         try (response) {
             return CreatedResponseUtil.getCreatedId(response);
+        }
+    }
+
+    /**
+     * realm-config's example app {@code dane-login} names redirect URIs without a port: allow the proxy's origin of
+     * this run (once, whichever IT asks first).
+     */
+    static void allowRedirectsThroughTheProxy(Stack stack) {
+        ClientsResource clients = stack.admin().realm(REALM).clients();
+        ClientRepresentation app = clients.findByClientId("dane-login").get(0);
+        if (!app.getRedirectUris().contains(stack.baseUri() + "/*")) {
+            app.getRedirectUris().add(stack.baseUri() + "/*");
+            clients.get(app.getId()).update(app);
         }
     }
 

@@ -96,7 +96,8 @@ class ManyClientsIT {
             c.put("clientId", "bulk-" + i);
             c.put("clientAuthenticatorType", "client-dane");
             c.put("standardFlowEnabled", false);
-            c.put("attributes", Map.of("dane.clientid", "bulk-" + i + "._device.example.test"));
+            // a label of their own: other ITs publish a wildcard TLSA at *._device.example.test
+            c.put("attributes", Map.of("dane.clientid", "bulk-" + i + "._bulk.example.test"));
             c.put("defaultClientScopes", List.of());
             c.put("optionalClientScopes", List.of());
             clients.add(c);
@@ -154,7 +155,7 @@ class ManyClientsIT {
         manyRealm.clearEvents();
         Instant since = Instant.now();
 
-        TlsHttp.Response response = byName("bulk-9999._device.example.test");
+        TlsHttp.Response response = byName("bulk-9999._bulk.example.test");
 
         assertThat(response.status()).isEqualTo(401);
         JsonNode event = lastError(since);

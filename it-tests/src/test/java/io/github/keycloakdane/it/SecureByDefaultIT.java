@@ -62,6 +62,7 @@ class SecureByDefaultIT {
         stack = shared;
         admin = stack.admin();
         laptop = TestPki.leaf("some-laptop").build();
+        DaneScenarios.allowRedirectsThroughTheProxy(stack);
     }
 
     // ------------------------------------------------------------------------------------------- settings (1, 9)

@@ -15,8 +15,6 @@ import org.htmlunit.html.HtmlSubmitInput;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.keycloak.admin.client.resource.ClientsResource;
-import org.keycloak.representations.idm.ClientRepresentation;
 
 import java.net.URI;
 import java.net.URLDecoder;
@@ -50,11 +48,7 @@ class UserDaneIT {
         // the browser flow takes the name from the certificate's SAN, so the laptop's certificate carries it
         laptop = TestPki.leaf("alice-laptop").dnsNames(ALICE).build();
         publish(stack, ALICE, daneEe(laptop.cert()));
-        // the example app's redirect URIs name no port; allow the proxy's origin of this run
-        ClientsResource clients = stack.admin().realm(REALM).clients();
-        ClientRepresentation app = clients.findByClientId("dane-login").get(0);
-        app.getRedirectUris().add(stack.baseUri() + "/*");
-        clients.get(app.getId()).update(app);
+        DaneScenarios.allowRedirectsThroughTheProxy(stack);
     }
 
     @Test
