@@ -2,7 +2,7 @@ package io.github.keycloakdane.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.nimbusds.jwt.JWTClaimsSet;
-import io.github.keycloakdane.it.harness.AdminApi;
+import io.github.keycloakdane.it.harness.RawHttp;
 import io.github.keycloakdane.it.harness.SharedStack;
 import io.github.keycloakdane.it.harness.Stack;
 import io.github.keycloakdane.it.harness.TlsHttp;
@@ -12,6 +12,8 @@ import io.github.keycloakdane.testing.TestPki.Issued;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.keycloak.admin.client.Keycloak;
+import org.keycloak.representations.idm.UserRepresentation;
 
 import java.net.InetAddress;
 import java.net.URI;
@@ -23,10 +25,14 @@ import java.util.Map;
 
 import static io.github.keycloakdane.it.DaneScenarios.REALM;
 import static io.github.keycloakdane.it.DaneScenarios.authDaneFlow;
+import static io.github.keycloakdane.it.DaneScenarios.createClient;
+import static io.github.keycloakdane.it.DaneScenarios.createdId;
 import static io.github.keycloakdane.it.DaneScenarios.daneEe;
 import static io.github.keycloakdane.it.DaneScenarios.device;
 import static io.github.keycloakdane.it.DaneScenarios.event;
+import static io.github.keycloakdane.it.DaneScenarios.events;
 import static io.github.keycloakdane.it.DaneScenarios.publish;
+import static io.github.keycloakdane.it.DaneScenarios.representation;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -48,7 +54,7 @@ class AuthDaneSettingsIT {
     @BeforeAll
     static void flowClientAndUser(Stack shared) {
         stack = shared;
-        AdminApi admin = stack.admin();
+        Keycloak admin = stack.admin();
         laptop = TestPki.leaf("carol-laptop").build();
         publish(stack, CAROL, daneEe(laptop.cert()));
 
@@ -57,11 +63,12 @@ class AuthDaneSettingsIT {
                 "dane.identity-header", HEADER,
                 "dane.user-mapping", "username",
                 "dane.allow-list", "*._user.example.test")).flowId();
-        admin.createClient(REALM, Map.of("clientId", CLIENT, "publicClient", true, "directAccessGrantsEnabled", true,
+        createClient(admin.realm(REALM), Map.of("clientId", CLIENT, "publicClient", true, "directAccessGrantsEnabled", true,
                 "standardFlowEnabled", false, "authenticationFlowBindingOverrides", Map.of("direct_grant", flowId),
                 "defaultClientScopes", List.of("basic", "profile", "dane")));
-        admin.createUser(REALM, Map.of("username", CAROL, "enabled", true, "email", "carol@example.test",
-                "emailVerified", true, "firstName", "Carol", "lastName", "Example"));
+        createdId(admin.realm(REALM).users().create(representation(Map.of("username", CAROL, "enabled", true,
+                "email", "carol@example.test", "emailVerified", true, "firstName", "Carol", "lastName", "Example"),
+                UserRepresentation.class)));
     }
 
     @Test
@@ -84,7 +91,7 @@ class AuthDaneSettingsIT {
         String pem = URLEncoder.encode(TestPki.pem(List.of(laptop.cert())), StandardCharsets.UTF_8);
         Instant since = Instant.now();
 
-        TlsHttp.Response response = TlsHttp.postFormFrom(InetAddress.getByName("127.0.0.2"),
+        TlsHttp.Response response = RawHttp.postFormFrom(InetAddress.getByName("127.0.0.2"),
                 URI.create(stack.keycloak().realmUri(REALM) + "/protocol/openid-connect/token"),
                 Map.of("grant_type", "password", "client_id", CLIENT),
                 Map.of(HEADER, CAROL, "ssl-client-cert", pem));
@@ -92,7 +99,7 @@ class AuthDaneSettingsIT {
         assertThat(response.status()).as(response.toString()).isEqualTo(401);
         assertThat(response.json().path("error").asText()).isEqualTo("invalid_grant");
         JsonNode error = null;
-        for (JsonNode e : stack.admin().events(REALM, "LOGIN_ERROR")) {
+        for (JsonNode e : events(stack.admin().realm(REALM), "LOGIN_ERROR")) {
             if (CLIENT.equals(e.path("clientId").asText()) && e.path("time").asLong() >= since.toEpochMilli()) {
                 error = e;
                 break;

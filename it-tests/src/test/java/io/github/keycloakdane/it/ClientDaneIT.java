@@ -220,8 +220,8 @@ class ClientDaneIT {
         client.put("clientAuthenticatorType", "client-secret");
         client.put("secret", "s3cret-for-tests");
         client.put("serviceAccountsEnabled", true);
-        if (stack.admin().client(REALM, "secret-app").isEmpty()) {
-            stack.admin().createClient(REALM, client);
+        if (stack.admin().realm(REALM).clients().findByClientId("secret-app").isEmpty()) {
+            DaneScenarios.createClient(stack.admin().realm(REALM), client);
         }
 
         TlsHttp.Response response = clientCredentials(stack, stack.https(),

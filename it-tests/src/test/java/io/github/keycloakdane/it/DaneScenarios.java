@@ -1,15 +1,25 @@
 package io.github.keycloakdane.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.github.keycloakdane.core.Certificates;
-import io.github.keycloakdane.core.MatchingType;
-import io.github.keycloakdane.it.harness.AdminApi;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.keycloakdane.it.harness.Stack;
 import io.github.keycloakdane.it.harness.TlsHttp;
 import io.github.keycloakdane.testing.TestPki.Issued;
+import jakarta.ws.rs.core.Response;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateHolder;
+import org.keycloak.admin.client.CreatedResponseUtil;
+import org.keycloak.admin.client.Keycloak;
+import org.keycloak.admin.client.resource.AuthenticationManagementResource;
+import org.keycloak.admin.client.resource.ClientsResource;
+import org.keycloak.admin.client.resource.RealmResource;
+import org.keycloak.representations.idm.AuthenticationExecutionInfoRepresentation;
+import org.keycloak.representations.idm.AuthenticationFlowRepresentation;
+import org.keycloak.representations.idm.AuthenticatorConfigRepresentation;
+import org.keycloak.representations.idm.ClientRepresentation;
+import org.keycloak.representations.idm.RealmEventsConfigRepresentation;
 
-import java.security.cert.CertificateEncodingException;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
@@ -19,8 +29,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** What the Keycloak scenarios share: the realm from realm-config, publishing TLSA records, clients, events. */
-final class DaneScenarios {
+/**
+ * What the Keycloak scenarios share: the realm from realm-config, publishing TLSA records, clients, flows and events
+ * through the admin client. The TLSA data is computed here with BouncyCastle and the JDK, never with the code under
+ * test.
+ */
+public final class DaneScenarios {
 
     static final String REALM = "dane";
     static final String ZONE = "example.test";
@@ -28,21 +42,40 @@ final class DaneScenarios {
     /** Short, so that the rotation scenario sees a replaced record within seconds. */
     static final int TTL = 2;
 
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     private DaneScenarios() {
     }
 
     /** {@code 3 1 1} for the certificate's key, as a device publishes it. */
-    static String daneEe(X509Certificate cert) {
-        return "3 1 1 " + HexFormat.of().formatHex(MatchingType.SHA2_256.apply(Certificates.subjectPublicKeyInfo(cert)));
+    public static String daneEe(X509Certificate cert) {
+        try {
+            return "3 1 1 " + sha256Hex(new JcaX509CertificateHolder(cert).getSubjectPublicKeyInfo().getEncoded());
+        } catch (java.io.IOException | GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** {@code 2 0 1}: the digest of the CA certificate (usable where the chain reaches Keycloak). */
+    static String daneTaDigest(X509Certificate ca) {
+        try {
+            return "2 0 1 " + sha256Hex(ca.getEncoded());
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** {@code 2 0 0}: the CA certificate itself in DNS (nginx forwards the leaf only). */
     static String daneTaFull(X509Certificate ca) {
         try {
             return "2 0 0 " + HexFormat.of().formatHex(ca.getEncoded());
-        } catch (CertificateEncodingException e) {
+        } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    private static String sha256Hex(byte[] data) throws GeneralSecurityException {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
     }
 
     /** Replaces the TLSA RRset at {@code owner} (absolute name) in the zone it belongs to. */
@@ -56,8 +89,8 @@ final class DaneScenarios {
     }
 
     /** A confidential client using client-dane with the given DANE identity and a service account. */
-    static void daneClient(AdminApi admin, String clientId, String daneName) {
-        if (admin.client(REALM, clientId).isPresent()) {
+    static void daneClient(Keycloak admin, String clientId, String daneName) {
+        if (!admin.realm(REALM).clients().findByClientId(clientId).isEmpty()) {
             return;
         }
         Map<String, Object> client = new LinkedHashMap<>();
@@ -70,7 +103,37 @@ final class DaneScenarios {
         client.put("directAccessGrantsEnabled", false);
         client.put("attributes", Map.of("dane.clientid", daneName));
         client.put("defaultClientScopes", List.of("basic", "profile", "dane"));
-        admin.createClient(REALM, client);
+        createClient(admin.realm(REALM), client);
+    }
+
+    /** Creates a client from its representation written as a map; returns its internal id. */
+    public static String createClient(RealmResource realm, Map<String, ?> representation) {
+        return createdId(realm.clients().create(representation(representation, ClientRepresentation.class)));
+    }
+
+    /** A representation written as a map (as in a realm export), in the admin client's type. */
+    static <T> T representation(Object map, Class<T> type) {
+        return JSON.convertValue(map, type);
+    }
+
+    /** The id of what a create call made; throws when Keycloak refused it. */
+    static String createdId(Response response) {
+        try (response) {
+            return CreatedResponseUtil.getCreatedId(response);
+        }
+    }
+
+    /**
+     * realm-config's example app {@code dane-login} names redirect URIs without a port: allow the proxy's origin of
+     * this run (once, whichever IT asks first).
+     */
+    static void allowRedirectsThroughTheProxy(Stack stack) {
+        ClientsResource clients = stack.admin().realm(REALM).clients();
+        ClientRepresentation app = clients.findByClientId("dane-login").get(0);
+        if (!app.getRedirectUris().contains(stack.baseUri() + "/*")) {
+            app.getRedirectUris().add(stack.baseUri() + "/*");
+            clients.get(app.getId()).update(app);
+        }
     }
 
     /** A flow's and its one auth-dane execution's ids. */
@@ -79,25 +142,67 @@ final class DaneScenarios {
 
     /**
      * A top-level flow {@code alias} holding one auth-dane execution with {@code requirement}, configured with
-     * {@code config} (the execution's settings, as the admin console saves them), made through the admin REST API.
+     * {@code config} (the execution's settings, as the admin console saves them), made through the admin client.
      */
-    static AuthDaneFlow authDaneFlow(AdminApi admin, String alias, String requirement, Map<String, String> config) {
-        String flows = "/" + REALM + "/authentication/flows";
-        admin.create(flows, Map.of("alias", alias, "description", "auth-dane: " + config, "providerId", "basic-flow",
-                "topLevel", true, "builtIn", false));
-        admin.create(flows + "/" + alias + "/executions/execution", Map.of("provider", "auth-dane"));
-        ObjectNode execution = (ObjectNode) admin.get(flows + "/" + alias + "/executions").get(0);
-        execution.put("requirement", requirement);
-        admin.put(flows + "/" + alias + "/executions", execution);
-        String executionId = execution.path("id").asText();
-        admin.create("/" + REALM + "/authentication/executions/" + executionId + "/config",
-                Map.of("alias", alias + "-config", "config", config));
-        for (JsonNode f : admin.get(flows)) {
-            if (alias.equals(f.path("alias").asText())) {
-                return new AuthDaneFlow(f.path("id").asText(), executionId);
+    static AuthDaneFlow authDaneFlow(Keycloak admin, String alias, String requirement, Map<String, String> config) {
+        AuthenticationManagementResource flows = admin.realm(REALM).flows();
+        AuthenticationFlowRepresentation flow = new AuthenticationFlowRepresentation();
+        flow.setAlias(alias);
+        flow.setDescription("auth-dane: " + config);
+        flow.setProviderId("basic-flow");
+        flow.setTopLevel(true);
+        flow.setBuiltIn(false);
+        String flowId = createdId(flows.createFlow(flow));
+        flows.addExecution(alias, Map.of("provider", "auth-dane"));
+        AuthenticationExecutionInfoRepresentation execution = flows.getExecutions(alias).get(0);
+        execution.setRequirement(requirement);
+        flows.updateExecutions(alias, execution);
+        AuthenticatorConfigRepresentation settings = new AuthenticatorConfigRepresentation();
+        settings.setAlias(alias + "-config");
+        settings.setConfig(config);
+        createdId(flows.newExecutionConfig(execution.getId(), settings));
+        return new AuthDaneFlow(flowId, execution.getId());
+    }
+
+    /**
+     * Turns on user events (which carry their details) of the types the ITs read, and admin events with
+     * representations; keeps the realm's event listeners.
+     */
+    static void enableEvents(RealmResource realm) {
+        RealmEventsConfigRepresentation config = realm.getRealmEventsConfig();
+        config.setEnabledEventTypes(List.of("CLIENT_LOGIN", "CLIENT_LOGIN_ERROR", "LOGIN", "LOGIN_ERROR"));
+        config.setEventsEnabled(true);
+        config.setAdminEventsEnabled(true);
+        config.setAdminEventsDetailsEnabled(true);
+        realm.updateRealmEventsConfig(config);
+    }
+
+    /**
+     * The realm's stored user events of these types (all types when none given), newest first, at most 1000, as the
+     * JSON the REST API sends.
+     */
+    static List<JsonNode> events(RealmResource realm, String... types) {
+        return realm.getEvents(List.of(types), null, null, null, null, null, 0, 1000).stream()
+                .map(e -> (JsonNode) JSON.valueToTree(e)).toList();
+    }
+
+    /**
+     * Polls {@link #events} until at least {@code count} events of these types are stored or {@code timeout} passes;
+     * returns what is there then (the caller asserts).
+     */
+    static List<JsonNode> awaitEvents(RealmResource realm, int count, Duration timeout, String... types) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        List<JsonNode> events = events(realm, types);
+        while (events.size() < count && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
             }
+            events = events(realm, types);
         }
-        throw new IllegalStateException("flow " + alias + " was not created");
+        return events;
     }
 
     static TlsHttp device(Stack stack, Issued leaf, X509Certificate... issuers) {
@@ -123,10 +228,10 @@ final class DaneScenarios {
     }
 
     /** {@link #event(Stack, String, String, Instant)} on any Keycloak. */
-    static Optional<JsonNode> event(AdminApi admin, String type, String name, Instant since) throws InterruptedException {
+    static Optional<JsonNode> event(Keycloak admin, String type, String name, Instant since) throws InterruptedException {
         Instant deadline = Instant.now().plus(Duration.ofSeconds(5));
         do {
-            for (JsonNode e : admin.events(REALM, type)) {
+            for (JsonNode e : events(admin.realm(REALM), type)) {
                 if (e.path("time").asLong() >= since.toEpochMilli()
                         && name.equals(e.path("details").path("dane_clientid").asText(null))) {
                     return Optional.of(e);

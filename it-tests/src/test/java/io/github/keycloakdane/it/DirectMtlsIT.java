@@ -2,7 +2,6 @@ package io.github.keycloakdane.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.nimbusds.jwt.JWTClaimsSet;
-import io.github.keycloakdane.core.MatchingType;
 import io.github.keycloakdane.it.harness.ItConfig;
 import io.github.keycloakdane.it.harness.KeycloakOptions;
 import io.github.keycloakdane.it.harness.KeycloakServer;
@@ -19,7 +18,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.net.URI;
 import java.nio.file.Path;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -65,8 +63,7 @@ class DirectMtlsIT {
         gateway = TestPki.leaf("gateway").issuer(orgCa).dnsNames(GATEWAY).build();
         publish(shared, GATEWAY, daneEe(gateway.cert()));
         // EDGE: a digest of the CA certificate, usable only because TLS hands over the chain
-        publish(shared, "*._gw.example.test",
-                "2 0 1 " + HexFormat.of().formatHex(MatchingType.SHA2_256.apply(orgCa.cert().getEncoded())));
+        publish(shared, "*._gw.example.test", DaneScenarios.daneTaDigest(orgCa.cert()));
     }
 
     @AfterAll

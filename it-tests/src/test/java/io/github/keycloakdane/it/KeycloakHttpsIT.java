@@ -1,6 +1,5 @@
 package io.github.keycloakdane.it;
 
-import io.github.keycloakdane.it.harness.AdminApi;
 import io.github.keycloakdane.it.harness.ItConfig;
 import io.github.keycloakdane.it.harness.KeycloakOptions;
 import io.github.keycloakdane.it.harness.KeycloakServer;
@@ -10,6 +9,7 @@ import io.github.keycloakdane.testing.TestPki.Issued;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.keycloak.representations.idm.RealmRepresentation;
 
 import javax.net.ssl.SSLHandshakeException;
 import java.io.IOException;
@@ -19,6 +19,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
+import static io.github.keycloakdane.it.DaneScenarios.createClient;
+import static io.github.keycloakdane.it.DaneScenarios.representation;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -48,9 +50,9 @@ class KeycloakHttpsIT {
                 .options(KeycloakOptions.tlsCertLookup())
                 .option("--truststore-paths=" + clientTrust)
                 .start();
-        AdminApi admin = keycloak.admin();
-        admin.createRealm(Map.of("realm", REALM, "enabled", true));
-        admin.createClient(REALM, Map.of(
+        keycloak.admin().realms().create(representation(Map.of("realm", REALM, "enabled", true),
+                RealmRepresentation.class));
+        createClient(keycloak.admin().realm(REALM), Map.of(
                 "clientId", CLIENT,
                 "enabled", true,
                 "publicClient", false,

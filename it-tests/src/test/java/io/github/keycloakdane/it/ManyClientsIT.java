@@ -3,7 +3,6 @@ package io.github.keycloakdane.it;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.github.keycloakdane.it.harness.AdminApi;
 import io.github.keycloakdane.it.harness.ItConfig;
 import io.github.keycloakdane.it.harness.SharedStack;
 import io.github.keycloakdane.it.harness.Stack;
@@ -13,6 +12,9 @@ import io.github.keycloakdane.testing.TestPki.Issued;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.keycloak.admin.client.resource.RealmResource;
+import org.keycloak.representations.idm.PartialImportRepresentation;
+import org.keycloak.representations.idm.RealmRepresentation;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -26,9 +28,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
+import static io.github.keycloakdane.it.DaneScenarios.awaitEvents;
 import static io.github.keycloakdane.it.DaneScenarios.daneEe;
 import static io.github.keycloakdane.it.DaneScenarios.knotQueries;
 import static io.github.keycloakdane.it.DaneScenarios.publish;
+import static io.github.keycloakdane.it.DaneScenarios.representation;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -46,13 +50,13 @@ class ManyClientsIT {
     private static final String SENSOR7 = "sensor7._device.example.test";
 
     private static Stack stack;
-    private static AdminApi admin;
+    private static RealmResource manyRealm;
     private static Issued sensor7;
 
     @BeforeAll
     static void realmWithTenThousandClients(Stack shared) throws Exception {
         stack = shared;
-        admin = stack.admin();
+        manyRealm = stack.admin().realm(REALM);
         sensor7 = TestPki.leaf("sensor7").build();
         publish(stack, SENSOR7, daneEe(sensor7.cert()));
         // realm-config's realm under another name: its client-dane flow and sensor7, without its users
@@ -60,7 +64,7 @@ class ManyClientsIT {
         realm.put("realm", REALM);
         realm.remove("users");
         long t0 = System.nanoTime();
-        admin.createRealm(realm);
+        stack.admin().realms().create(representation(realm, RealmRepresentation.class));
         // Keycloak imports a batch in one transaction whose cost grows with the square of its size: small batches,
         // a few at a time (about 100 clients a second on two cores)
         ExecutorService pool = Executors.newFixedThreadPool(3);
@@ -85,21 +89,23 @@ class ManyClientsIT {
     // The realm stays until the shared stack stops: deleting 10 000 clients takes Keycloak minutes, and no other
     // test looks at it.
 
-    private static int importClients(int from, int to) {
+    private static int importClients(int from, int to) throws Exception {
         List<Map<String, Object>> clients = new ArrayList<>();
         for (int i = from; i < to; i++) {
             Map<String, Object> c = new LinkedHashMap<>();
             c.put("clientId", "bulk-" + i);
             c.put("clientAuthenticatorType", "client-dane");
             c.put("standardFlowEnabled", false);
-            // below _bulk, where no test publishes anything (ClientDaneIT puts a wildcard below _device)
+            // a label of their own: other ITs publish a wildcard TLSA at *._device.example.test
             c.put("attributes", Map.of("dane.clientid", "bulk-" + i + "._bulk.example.test"));
             c.put("defaultClientScopes", List.of());
             c.put("optionalClientScopes", List.of());
             clients.add(c);
         }
-        return admin.post("/" + REALM + "/partialImport", Map.of("ifResourceExists", "FAIL", "clients", clients))
-                .path("added").asInt();
+        try (jakarta.ws.rs.core.Response response = manyRealm.partialImport(representation(
+                Map.of("ifResourceExists", "FAIL", "clients", clients), PartialImportRepresentation.class))) {
+            return new ObjectMapper().readTree(response.readEntity(String.class)).path("added").asInt();
+        }
     }
 
     private static TlsHttp.Response byName(String name) {
@@ -108,7 +114,7 @@ class ManyClientsIT {
     }
 
     private static JsonNode lastError(Instant since) throws InterruptedException {
-        List<JsonNode> errors = admin.awaitEvents(REALM, 1, Duration.ofSeconds(5), "CLIENT_LOGIN_ERROR");
+        List<JsonNode> errors = awaitEvents(manyRealm, 1, Duration.ofSeconds(5), "CLIENT_LOGIN_ERROR");
         return errors.stream().filter(e -> e.path("time").asLong() >= since.toEpochMilli()).findFirst().orElseThrow();
     }
 
@@ -125,12 +131,12 @@ class ManyClientsIT {
     @Test
     void aNameNobodyCarriesOrOutsideTheServerAllowListCostsNoDnsQuery() throws Exception {
         long queries = knotQueries(stack);
-        admin.clearEvents(REALM);
+        manyRealm.clearEvents();
         Instant since = Instant.now();
 
         TlsHttp.Response nobody = byName("ghost._device.example.test");
         JsonNode nobodyEvent = lastError(since);
-        admin.clearEvents(REALM);
+        manyRealm.clearEvents();
         Instant later = Instant.now();
         TlsHttp.Response outside = byName("sensor7._device.example.org");
         JsonNode outsideEvent = lastError(later);
@@ -146,7 +152,7 @@ class ManyClientsIT {
 
     @Test
     void aBulkClientIsFoundByItsNameAndRefusedForItsMissingRecords() throws Exception {
-        admin.clearEvents(REALM);
+        manyRealm.clearEvents();
         Instant since = Instant.now();
 
         TlsHttp.Response response = byName("bulk-9999._bulk.example.test");

@@ -1,8 +1,8 @@
 package io.github.keycloakdane.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.keycloakdane.it.DaneScenarios.AuthDaneFlow;
-import io.github.keycloakdane.it.harness.AdminApi;
 import io.github.keycloakdane.it.harness.SharedStack;
 import io.github.keycloakdane.it.harness.Stack;
 import io.github.keycloakdane.it.harness.TlsHttp;
@@ -14,7 +14,14 @@ import org.htmlunit.html.HtmlPage;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.keycloak.admin.client.Keycloak;
+import org.keycloak.representations.idm.RealmRepresentation;
+import org.keycloak.representations.idm.UserRepresentation;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,13 +30,18 @@ import java.util.Optional;
 
 import static io.github.keycloakdane.it.DaneScenarios.REALM;
 import static io.github.keycloakdane.it.DaneScenarios.authDaneFlow;
+import static io.github.keycloakdane.it.DaneScenarios.awaitEvents;
 import static io.github.keycloakdane.it.DaneScenarios.clientCredentials;
+import static io.github.keycloakdane.it.DaneScenarios.createClient;
+import static io.github.keycloakdane.it.DaneScenarios.createdId;
 import static io.github.keycloakdane.it.DaneScenarios.daneClient;
 import static io.github.keycloakdane.it.DaneScenarios.daneEe;
 import static io.github.keycloakdane.it.DaneScenarios.device;
 import static io.github.keycloakdane.it.DaneScenarios.event;
+import static io.github.keycloakdane.it.DaneScenarios.events;
 import static io.github.keycloakdane.it.DaneScenarios.knotQueries;
 import static io.github.keycloakdane.it.DaneScenarios.publish;
+import static io.github.keycloakdane.it.DaneScenarios.representation;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -39,8 +51,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 @ExtendWith(SharedStack.class)
 class SecureByDefaultIT {
 
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     private static Stack stack;
-    private static AdminApi admin;
+    private static Keycloak admin;
     private static Issued laptop;
 
     @BeforeAll
@@ -48,24 +62,25 @@ class SecureByDefaultIT {
         stack = shared;
         admin = stack.admin();
         laptop = TestPki.leaf("some-laptop").build();
+        DaneScenarios.allowRedirectsThroughTheProxy(stack);
     }
 
     // ------------------------------------------------------------------------------------------- settings (1, 9)
 
     @Test
-    void unsafeOrInvalidExecutionSettingsAreRefusedWhenTheAdminSavesThem() {
+    void unsafeOrInvalidExecutionSettingsAreRefusedWhenTheAdminSavesThem() throws Exception {
         AuthDaneFlow flow = authDaneFlow(admin, "sbd-save", "REQUIRED", Map.of("dane.allow-list", ".example.test"));
         String configPath = "/" + REALM + "/authentication/executions/" + flow.executionId();
-        String configId = admin.get(configPath).path("authenticatorConfig").asText();
+        String configId = admin.realm(REALM).flows().getExecution(flow.executionId()).getAuthenticatorConfig();
 
-        TlsHttp.Response byUsername = admin.request("PUT", "/" + REALM + "/authentication/config/" + configId,
+        TlsHttp.Response byUsername = adminRequest("PUT", "/" + REALM + "/authentication/config/" + configId,
                 Map.of("alias", "sbd-save-config", "config", Map.of("dane.user-mapping", "username")));
-        TlsHttp.Response badSource = admin.request("PUT", "/" + REALM + "/authentication/config/" + configId,
+        TlsHttp.Response badSource = adminRequest("PUT", "/" + REALM + "/authentication/config/" + configId,
                 Map.of("alias", "sbd-save-config", "config", Map.of("dane.identity-source", "cookie")));
-        TlsHttp.Response emptyHeader = admin.request("PUT", "/" + REALM + "/authentication/config/" + configId,
+        TlsHttp.Response emptyHeader = adminRequest("PUT", "/" + REALM + "/authentication/config/" + configId,
                 Map.of("alias", "sbd-save-config", "config", Map.of("dane.identity-source", "header",
                         "dane.identity-header", "")));
-        TlsHttp.Response badList = admin.request("POST", configPath + "/config",
+        TlsHttp.Response badList = adminRequest("POST", configPath + "/config",
                 Map.of("alias", "sbd-save-config-2", "config", Map.of("dane.allow-list", "a/b.example.test")));
 
         assertThat(byUsername.status()).as(byUsername.toString()).isEqualTo(400);
@@ -78,8 +93,8 @@ class SecureByDefaultIT {
         assertThat(badList.status()).isEqualTo(400);
         assertThat(badList.json().path("errorMessage").asText()).contains("Allow list (dane.allow-list)", "'/'");
         // nothing was stored
-        assertThat(admin.get("/" + REALM + "/authentication/config/" + configId).path("config").path("dane.allow-list")
-                .asText()).isEqualTo(".example.test");
+        assertThat(admin.realm(REALM).flows().getAuthenticatorConfig(configId).getConfig().get("dane.allow-list"))
+                .isEqualTo(".example.test");
     }
 
     @Test
@@ -108,7 +123,7 @@ class SecureByDefaultIT {
                 "directAccessGrantsEnabled", true, "standardFlowEnabled", false)));
         representation.put("users", List.of(Map.of("username", lookAlike, "enabled", true, "email", "jg@example.test",
                 "emailVerified", true, "firstName", "John", "lastName", "Green")));
-        admin.createRealm(representation);
+        admin.realms().create(representation(representation, RealmRepresentation.class));
         try {
             Instant since = Instant.now();
 
@@ -117,13 +132,13 @@ class SecureByDefaultIT {
 
             assertThat(response.status()).as(response.toString()).isEqualTo(401);
             assertThat(response.json().path("error").asText()).isEqualTo("invalid_grant");
-            JsonNode error = admin.awaitEvents(realm, 1, java.time.Duration.ofSeconds(5), "LOGIN_ERROR").stream()
+            JsonNode error = awaitEvents(admin.realm(realm), 1, java.time.Duration.ofSeconds(5), "LOGIN_ERROR").stream()
                     .filter(e -> e.path("time").asLong() >= since.toEpochMilli()).findFirst().orElseThrow();
             assertThat(error.path("details").path("dane_reason").asText()).isEqualTo("INVALID_CONFIG");
             assertThat(error.path("details").path("dane_detail").asText()).contains("needs an Allow list");
             assertThat(stack.keycloak().log()).contains("auth-dane configuration by-username admits nobody");
         } finally {
-            admin.deleteRealm(realm);
+            admin.realm(realm).remove();
         }
     }
 
@@ -136,37 +151,37 @@ class SecureByDefaultIT {
         publish(stack, name, daneEe(norm7.cert()));
         daneClient(admin, "sbd-norm7", "Norm7._device.Example.TEST.");
 
-        JsonNode stored = admin.client(REALM, "sbd-norm7").orElseThrow();
+        JsonNode stored = client("sbd-norm7").orElseThrow();
         TlsHttp.Response byName = clientCredentials(stack, device(stack, norm7), "dane_clientid", name);
-        TlsHttp.Response invalid = admin.request("POST", "/" + REALM + "/clients", Map.of("clientId", "sbd-norm8",
+        TlsHttp.Response invalid = adminRequest("POST", "/" + REALM + "/clients", Map.of("clientId", "sbd-norm8",
                 "clientAuthenticatorType", "client-dane", "attributes", Map.of("dane.clientid", "norm 8.example.test")));
         ((com.fasterxml.jackson.databind.node.ObjectNode) stored.path("attributes")).put("dane.clientid", "*.example.test");
-        TlsHttp.Response invalidUpdate = admin.request("PUT", "/" + REALM + "/clients/" + stored.path("id").asText(),
+        TlsHttp.Response invalidUpdate = adminRequest("PUT", "/" + REALM + "/clients/" + stored.path("id").asText(),
                 stored);
 
         assertThat(stored.path("attributes").path("dane.clientid").asText()).isEqualTo("*.example.test");
-        assertThat(admin.client(REALM, "sbd-norm7").orElseThrow().path("attributes").path("dane.clientid").asText())
+        assertThat(client("sbd-norm7").orElseThrow().path("attributes").path("dane.clientid").asText())
                 .isEqualTo(name);
         assertThat(byName.status()).as(byName.toString()).isEqualTo(200);
         assertThat(invalid.status()).as(invalid.toString()).isEqualTo(400);
         assertThat(invalid.json().path("error_description").asText())
                 .contains("dane.clientid of client sbd-norm8", "non-ASCII or control character");
-        assertThat(admin.client(REALM, "sbd-norm8")).isEmpty();
+        assertThat(client("sbd-norm8")).isEmpty();
         assertThat(invalidUpdate.status()).as(invalidUpdate.toString()).isEqualTo(400);
         assertThat(invalidUpdate.json().path("error_description").asText()).contains("wildcard");
     }
 
     @Test
-    void aUsersNameMustBeAValidNameInNormalForm() {
+    void aUsersNameMustBeAValidNameInNormalForm() throws Exception {
         Map<String, Object> dora = new LinkedHashMap<>(Map.of("username", "sbd-dora", "enabled", true,
                 "email", "dora@example.test", "firstName", "Dora", "lastName", "Example"));
 
         dora.put("attributes", Map.of("dane_clientid", List.of("Dora-Laptop._user.Example.test.")));
-        TlsHttp.Response otherSpelling = admin.request("POST", "/" + REALM + "/users", dora);
+        TlsHttp.Response otherSpelling = adminRequest("POST", "/" + REALM + "/users", dora);
         dora.put("attributes", Map.of("dane_clientid", List.of("dora laptop._user.example.test")));
-        TlsHttp.Response invalid = admin.request("POST", "/" + REALM + "/users", dora);
+        TlsHttp.Response invalid = adminRequest("POST", "/" + REALM + "/users", dora);
         dora.put("attributes", Map.of("dane_clientid", List.of("dora-laptop._user.example.test")));
-        TlsHttp.Response normal = admin.request("POST", "/" + REALM + "/users", dora);
+        TlsHttp.Response normal = adminRequest("POST", "/" + REALM + "/users", dora);
 
         assertThat(otherSpelling.status()).as(otherSpelling.toString()).isEqualTo(400);
         assertThat(otherSpelling.body()).contains("must be written in normal form: dora-laptop._user.example.test");
@@ -194,7 +209,7 @@ class SecureByDefaultIT {
         assertThat(byClientId.status()).as(byClientId.toString()).isEqualTo(401);
         assertThat(byName.status()).as(byName.toString()).isEqualTo(401);
         assertThat(knotQueries(stack)).isEqualTo(queriesBefore);
-        List<JsonNode> errors = admin.events(REALM, "CLIENT_LOGIN_ERROR").stream()
+        List<JsonNode> errors = events(admin.realm(REALM), "CLIENT_LOGIN_ERROR").stream()
                 .filter(e -> e.path("time").asLong() >= since.toEpochMilli())
                 .filter(e -> twin.equals(e.path("details").path("dane_clientid").asText())).toList();
         assertThat(errors).hasSize(2).allSatisfy(e -> {
@@ -208,8 +223,8 @@ class SecureByDefaultIT {
     void twoUsersCarryingOneNameAreRefusedWithoutADnsQuery() throws Exception {
         String twin = "twin-laptop._user.example.test";
         publish(stack, twin, daneEe(laptop.cert()));
-        String first = admin.createUser(REALM, user("sbd-twin1", twin));
-        String second = admin.createUser(REALM, user("sbd-twin2", twin));
+        String first = createdId(admin.realm(REALM).users().create(user("sbd-twin1", twin)));
+        String second = createdId(admin.realm(REALM).users().create(user("sbd-twin2", twin)));
         long queriesBefore = knotQueries(stack);
         Instant since = Instant.now();
 
@@ -223,10 +238,29 @@ class SecureByDefaultIT {
         assertThat(error.path("details").path("dane_detail").asText()).contains(first, second);
     }
 
-    private static Map<String, Object> user(String username, String daneName) {
-        return Map.of("username", username, "enabled", true, "email", username + "@example.test",
+    private static UserRepresentation user(String username, String daneName) {
+        return representation(Map.of("username", username, "enabled", true, "email", username + "@example.test",
                 "emailVerified", true, "firstName", "Twin", "lastName", "Example",
-                "attributes", Map.of("dane_clientid", List.of(daneName)));
+                "attributes", Map.of("dane_clientid", List.of(daneName))), UserRepresentation.class);
+    }
+
+    /** The client with this clientId, as the JSON the REST API sends. */
+    private static Optional<JsonNode> client(String clientId) {
+        return admin.realm(REALM).clients().findByClientId(clientId).stream().findFirst()
+                .map(c -> (JsonNode) JSON.valueToTree(c));
+    }
+
+    /**
+     * One admin REST request sent exactly as given (not through the admin client, which throws on refusals and
+     * hides their body): what Keycloak answers to a change it must refuse.
+     */
+    private static TlsHttp.Response adminRequest(String method, String path, Object body) throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(stack.keycloak().baseUri() + "/admin/realms" + path))
+                .header("Authorization", "Bearer " + admin.tokenManager().getAccessTokenString())
+                .header("Content-Type", "application/json")
+                .method(method, HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))).build();
+        HttpResponse<String> r = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
+        return new TlsHttp.Response(r.statusCode(), r.body());
     }
 
     // ------------------------------------------------------------------------------------ the browser (5, 7)
@@ -235,7 +269,7 @@ class SecureByDefaultIT {
     void thePageAPersonSeesDoesNotRevealWhetherANameMapsToAUser() throws Exception {
         AuthDaneFlow flow = authDaneFlow(admin, "sbd-browser", "REQUIRED", Map.of("dane.allow-list", ".example.test",
                 "dane.confirmation-page", "false"));
-        admin.createClient(REALM, Map.of("clientId", "sbd-browser-app", "publicClient", true,
+        createClient(admin.realm(REALM), Map.of("clientId", "sbd-browser-app", "publicClient", true,
                 "standardFlowEnabled", true, "redirectUris", List.of(stack.baseUri() + "/*"),
                 "authenticationFlowBindingOverrides", Map.of("browser", flow.flowId())));
         String authorize = stack.realmUri(REALM) + "/protocol/openid-connect/auth?client_id=sbd-browser-app"
@@ -277,7 +311,7 @@ class SecureByDefaultIT {
         }
 
         Thread.sleep(500); // events are stored with the request; give a slow store a moment all the same
-        assertThat(admin.events(REALM, "LOGIN_ERROR").stream()
+        assertThat(events(admin.realm(REALM), "LOGIN_ERROR").stream()
                 .filter(e -> e.path("time").asLong() >= since.toEpochMilli())
                 .filter(e -> "dane-login".equals(e.path("clientId").asText()))).isEmpty();
     }
@@ -293,7 +327,7 @@ class SecureByDefaultIT {
                 Map.of("grant_type", "password", "client_id", "dane-login", "dane_clientid", forged));
 
         assertThat(response.status()).isEqualTo(401);
-        Optional<JsonNode> error = admin.events(REALM, "LOGIN_ERROR").stream()
+        Optional<JsonNode> error = events(admin.realm(REALM), "LOGIN_ERROR").stream()
                 .filter(e -> e.path("time").asLong() >= since.toEpochMilli())
                 .filter(e -> e.path("details").path("dane_clientid").asText().startsWith("evil.example.test"))
                 .findFirst();

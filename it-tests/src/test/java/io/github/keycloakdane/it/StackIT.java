@@ -2,8 +2,8 @@ package io.github.keycloakdane.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.nimbusds.jwt.JWTClaimsSet;
-import io.github.keycloakdane.it.harness.AdminApi;
 import io.github.keycloakdane.it.harness.KeycloakOptions;
+import io.github.keycloakdane.it.harness.RawHttp;
 import io.github.keycloakdane.it.harness.SharedStack;
 import io.github.keycloakdane.it.harness.Stack;
 import io.github.keycloakdane.it.harness.TlsHttp;
@@ -11,6 +11,7 @@ import io.github.keycloakdane.it.harness.Tokens;
 import io.github.keycloakdane.testing.TestPki;
 import io.github.keycloakdane.testing.TestPki.Issued;
 import io.github.keycloakdane.testing.TestPki.KeyType;
+import jakarta.ws.rs.NotFoundException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -18,6 +19,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.keycloak.admin.client.resource.RealmResource;
+import org.keycloak.representations.idm.RealmRepresentation;
 
 import java.net.InetAddress;
 import java.net.URI;
@@ -27,6 +30,11 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
+import static io.github.keycloakdane.it.DaneScenarios.awaitEvents;
+import static io.github.keycloakdane.it.DaneScenarios.createClient;
+import static io.github.keycloakdane.it.DaneScenarios.enableEvents;
+import static io.github.keycloakdane.it.DaneScenarios.events;
+import static io.github.keycloakdane.it.DaneScenarios.representation;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -41,17 +49,18 @@ class StackIT {
     private static final String CLIENT = "x509-smoke";
 
     static Stack stack;
-    static AdminApi admin;
+    static RealmResource realm;
     static Issued device;
 
     @BeforeAll
     static void realm(Stack shared) {
         stack = shared;
-        admin = stack.admin();
+        realm = stack.admin().realm(REALM);
         device = TestPki.leaf("smoke-device").build();
-        admin.deleteRealm(REALM);
-        admin.createRealm(Map.of("realm", REALM, "enabled", true));
-        admin.createClient(REALM, Map.of(
+        dropRealm();
+        stack.admin().realms().create(representation(Map.of("realm", REALM, "enabled", true),
+                RealmRepresentation.class));
+        createClient(realm, Map.of(
                 "clientId", CLIENT,
                 "enabled", true,
                 "publicClient", false,
@@ -59,19 +68,23 @@ class StackIT {
                 "standardFlowEnabled", false,
                 "clientAuthenticatorType", "client-x509",
                 "attributes", Map.of("x509.subjectdn", "CN=smoke-device")));
-        admin.enableEvents(REALM);
+        enableEvents(realm);
     }
 
     @AfterAll
     static void dropRealm() {
-        if (admin != null) {
-            admin.deleteRealm(REALM);
+        try {
+            if (realm != null) {
+                realm.remove();
+            }
+        } catch (NotFoundException e) {
+            // not there
         }
     }
 
     @BeforeEach
     void clearEvents() {
-        admin.clearEvents(REALM);
+        realm.clearEvents();
     }
 
     @Test
@@ -105,7 +118,7 @@ class StackIT {
         JWTClaimsSet claims = Tokens.verify(r.json().get("access_token").asText(), http, stack.realmUri(REALM));
         assertThat(claims.getIssuer()).isEqualTo(stack.realmUri(REALM).toString());
         assertThat(claims.getClaim("azp")).isEqualTo(CLIENT);
-        List<JsonNode> events = admin.awaitEvents(REALM, 1, Duration.ofSeconds(5), "CLIENT_LOGIN");
+        List<JsonNode> events = awaitEvents(realm, 1, Duration.ofSeconds(5), "CLIENT_LOGIN");
         assertThat(events).hasSize(1);
         assertThat(events.get(0).get("clientId").asText()).isEqualTo(CLIENT);
         assertThat(events.get(0).get("ipAddress").asText()).isEqualTo("127.0.0.1");
@@ -121,8 +134,8 @@ class StackIT {
 
         assertThat(wrong.status()).isEqualTo(401);
         assertThat(none.status()).isEqualTo(401);
-        assertThat(admin.awaitEvents(REALM, 2, Duration.ofSeconds(5), "CLIENT_LOGIN_ERROR")).hasSize(2);
-        assertThat(admin.events(REALM, "CLIENT_LOGIN")).isEmpty();
+        assertThat(awaitEvents(realm, 2, Duration.ofSeconds(5), "CLIENT_LOGIN_ERROR")).hasSize(2);
+        assertThat(events(realm, "CLIENT_LOGIN")).isEmpty();
     }
 
     @Test
@@ -141,11 +154,11 @@ class StackIT {
         Map<String, String> forged = Map.of(KeycloakOptions.CLIENT_CERT_HEADER, escapedPem(device));
 
         // 127.0.0.2 is loopback too, but not in proxy-trusted-addresses=127.0.0.1
-        TlsHttp.Response untrusted = TlsHttp.postFormFrom(InetAddress.getByName("127.0.0.2"), direct, form, forged);
-        TlsHttp.Response claimsTrust = TlsHttp.postFormFrom(InetAddress.getByName("127.0.0.2"), direct, form,
+        TlsHttp.Response untrusted = RawHttp.postFormFrom(InetAddress.getByName("127.0.0.2"), direct, form, forged);
+        TlsHttp.Response claimsTrust = RawHttp.postFormFrom(InetAddress.getByName("127.0.0.2"), direct, form,
                 Map.of(KeycloakOptions.CLIENT_CERT_HEADER, escapedPem(device), "X-Forwarded-Trusted-Proxy", "true"));
         // any local process on 127.0.0.1 is indistinguishable from nginx: the trust boundary is the address
-        TlsHttp.Response sameAddressAsNginx = TlsHttp.postFormFrom(InetAddress.getByName("127.0.0.1"), direct, form,
+        TlsHttp.Response sameAddressAsNginx = RawHttp.postFormFrom(InetAddress.getByName("127.0.0.1"), direct, form,
                 forged);
 
         assertThat(untrusted.status()).isEqualTo(401);

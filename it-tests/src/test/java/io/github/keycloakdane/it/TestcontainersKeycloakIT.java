@@ -74,7 +74,6 @@ class TestcontainersKeycloakIT {
                         "--spi-dane--default--resolver=127.0.0.1:" + stack.knot().port(),
                         "--spi-dane--default--trust-anchors=/opt/keycloak/conf/dane-trust-anchors.zone"))) {
             keycloak.start();
-            stack.admin(); // the shared stack's realm is not used here; the container imports its own
             org.keycloak.admin.client.Keycloak admin = keycloak.getKeycloakAdminClient();
             var client = new org.keycloak.representations.idm.ClientRepresentation();
             client.setClientId("container");

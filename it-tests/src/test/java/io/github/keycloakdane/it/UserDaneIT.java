@@ -48,12 +48,7 @@ class UserDaneIT {
         // the browser flow takes the name from the certificate's SAN, so the laptop's certificate carries it
         laptop = TestPki.leaf("alice-laptop").dnsNames(ALICE).build();
         publish(stack, ALICE, daneEe(laptop.cert()));
-        // the example app's redirect URIs name no port; allow the proxy's origin of this run
-        String uuid = stack.admin().clientUuid(REALM, "dane-login");
-        com.fasterxml.jackson.databind.node.ObjectNode app = (com.fasterxml.jackson.databind.node.ObjectNode)
-                stack.admin().get("/" + REALM + "/clients/" + uuid);
-        app.withArray("redirectUris").add(stack.baseUri() + "/*");
-        stack.admin().put("/" + REALM + "/clients/" + uuid, app);
+        DaneScenarios.allowRedirectsThroughTheProxy(stack);
     }
 
     @Test

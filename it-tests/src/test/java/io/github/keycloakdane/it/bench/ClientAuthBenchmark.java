@@ -1,7 +1,6 @@
 package io.github.keycloakdane.it.bench;
 
-import io.github.keycloakdane.core.Certificates;
-import io.github.keycloakdane.core.MatchingType;
+import io.github.keycloakdane.it.DaneScenarios;
 import io.github.keycloakdane.it.harness.ItConfig;
 import io.github.keycloakdane.it.harness.Stack;
 import io.github.keycloakdane.it.harness.TlsHttp;
@@ -10,7 +9,6 @@ import io.github.keycloakdane.testing.TestPki.Issued;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -36,11 +34,10 @@ class ClientAuthBenchmark {
         int block = Integer.getInteger("bench.block", 50);
         int warmup = Integer.getInteger("bench.warmup", 200);
         Issued device = TestPki.leaf("bench-device").build();
-        String spkiSha256 = HexFormat.of().formatHex(MatchingType.SHA2_256.apply(Certificates.subjectPublicKeyInfo(device.cert())));
 
         try (Stack stack = Stack.builder().name("bench").provider(ItConfig.daneJar())
                 .realmImport(ItConfig.daneRealm().orElseThrow())
-                .knot(k -> k.signedZone("example.test", "bench._device 60 TLSA 3 1 1 " + spkiSha256 + "\n"))
+                .knot(k -> k.signedZone("example.test", "bench._device 60 TLSA " + DaneScenarios.daneEe(device.cert()) + "\n"))
                 // client-x509 without a CA subject DN warns on every request: keep its log quiet so both pay the same
                 .keycloakOptions("--log-level=INFO,org.keycloak.authentication.authenticators.client:error")
                 .start()) {
@@ -74,7 +71,7 @@ class ClientAuthBenchmark {
         c.put("clientAuthenticatorType", type);
         c.put("serviceAccountsEnabled", true);
         c.put("attributes", attributes);
-        stack.admin().createClient(REALM, c);
+        DaneScenarios.createClient(stack.admin().realm(REALM), c);
     }
 
     /** One client_credentials request; its latency in nanoseconds. */

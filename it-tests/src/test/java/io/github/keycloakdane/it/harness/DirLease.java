@@ -39,15 +39,6 @@ final class DirLease implements AutoCloseable {
         throw new IOException("all of " + preferred + "[.2-." + MAX_ALTERNATIVES + "] are in use by other test runs");
     }
 
-    /** Exactly {@code dir}; fails when another run (or this one) holds it. */
-    static DirLease acquireExactly(Path dir) throws IOException {
-        DirLease lease = tryAcquire(dir);
-        if (lease == null) {
-            throw new IOException(dir + " is in use by another running instance");
-        }
-        return lease;
-    }
-
     private static DirLease tryAcquire(Path dir) throws IOException {
         Files.createDirectories(dir);
         FileChannel channel = FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);

@@ -23,7 +23,7 @@ import java.util.List;
  * one), each accepted only when the request has {@code ssl-client-verify: SUCCESS}. nginx cannot forward the client's
  * intermediates (it has variables for the leaf only), and with {@code ssl_verify_client optional_no_ca} its
  * {@code $ssl_client_verify} is {@code FAILED:...} for any certificate it has no CA for, so through nginx this mode
- * yields the leaf only and only if nginx sends a constant SUCCESS ({@link NginxProxy.VerifyHeader#PRESENTED}).</li>
+ * yields the leaf only and only if nginx sends a constant SUCCESS. The harness does not use it.</li>
  * </ul>
  * Both return {@code null} when the request does not come from a trusted proxy ({@code proxy-trusted-addresses}); with
  * that option unset every sender is trusted.
@@ -42,27 +42,17 @@ public final class KeycloakOptions {
     private KeycloakOptions() {
     }
 
-    /** {@code --spi-SPI--PROVIDER--KEY=VALUE}. */
-    public static String spi(String spi, String provider, String key, Object value) {
-        return "--spi-" + spi + "--" + provider + "--" + key + "=" + value;
-    }
-
     /**
      * The nginx x509cert-lookup with {@code trust-proxy-verification=false}: leaf from {@value #CLIENT_CERT_HEADER},
      * chain only if Keycloak's truststore can rebuild it (see the class comment).
      */
     public static List<String> nginxCertLookup() {
-        return nginxCertLookup(false);
-    }
-
-    /** The nginx x509cert-lookup (provider selection is build-time: a change makes start-dev re-augment). */
-    public static List<String> nginxCertLookup(boolean trustProxyVerification) {
         return List.of(
                 "--spi-x509cert-lookup--provider=nginx",
-                spi("x509cert-lookup", "nginx", "ssl-client-cert", CLIENT_CERT_HEADER),
-                spi("x509cert-lookup", "nginx", "ssl-cert-chain-prefix", CHAIN_HEADER_PREFIX),
-                spi("x509cert-lookup", "nginx", "certificate-chain-length", CHAIN_LENGTH),
-                spi("x509cert-lookup", "nginx", "trust-proxy-verification", trustProxyVerification));
+                spi("ssl-client-cert", CLIENT_CERT_HEADER),
+                spi("ssl-cert-chain-prefix", CHAIN_HEADER_PREFIX),
+                spi("certificate-chain-length", CHAIN_LENGTH),
+                spi("trust-proxy-verification", false));
     }
 
     /** The default x509cert-lookup: the chain the TLS layer saw (Keycloak serving HTTPS itself). */
@@ -93,8 +83,7 @@ public final class KeycloakOptions {
         return option.spiOption() + "=" + value;
     }
 
-    /** A log level for one category, e.g. {@code logLevel("io.github.keycloakdane", "debug")}. */
-    public static String logLevel(String category, String level) {
-        return "--log-level-" + category + "=" + level;
+    private static String spi(String key, Object value) {
+        return "--spi-x509cert-lookup--nginx--" + key + "=" + value;
     }
 }

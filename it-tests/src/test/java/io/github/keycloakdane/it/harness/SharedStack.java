@@ -27,21 +27,18 @@ import java.io.IOException;
  * }</pre>
  *
  * Scenario classes share the Keycloak instance, so each should work in realms of its own (create them with
- * {@link AdminApi}, delete them afterwards). The stack's configuration is {@link #configuration()}, the one place to
- * change for the whole run.
+ * {@link Stack#admin()}, delete them afterwards). The stack's configuration is {@link #configuration()}, the one
+ * place to change for the whole run.
  */
 public final class SharedStack implements ParameterResolver {
 
     private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(SharedStack.class);
 
     /**
-     * The run's stack: the provider jar ({@code dane.jar}), the realm-config realm when it exists, the nginx lookup
-     * with trust-proxy-verification=false.
-     *
-     * <p>When the DANE SPI is ready, add Knot here, e.g.
-     * {@code .knot(k -> k.signedZone("example.test", "...").unsignedZone("unsigned.test", ""))}: Knot then starts
-     * first and Keycloak gets {@code --spi-dane--default--resolver=127.0.0.1:PORT} and
-     * {@code --spi-dane--default--trust-anchors=FILE}.
+     * The run's stack, and the demo's ({@code scripts/demo.sh}, {@link DemoStack}): the provider jar
+     * ({@code dane.jar}), the realm-config realm when it exists, the nginx lookup with trust-proxy-verification=false,
+     * Knot with a signed and an unsigned zone (Keycloak gets {@code --spi-dane--default--resolver=127.0.0.1:PORT} and
+     * {@code --spi-dane--default--trust-anchors=FILE}).
      */
     public static Stack.Builder configuration() {
         Stack.Builder b = Stack.builder().name("stack").provider(ItConfig.daneJar())

@@ -1,12 +1,11 @@
 package io.github.keycloakdane.it.harness;
 
-import io.github.keycloakdane.settings.ServerOption;
 import io.github.keycloakdane.testing.TestPki;
 import io.github.keycloakdane.testing.TestPki.Issued;
+import org.keycloak.admin.client.Keycloak;
 
 import java.io.IOException;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
@@ -35,13 +34,7 @@ public final class Stack implements AutoCloseable {
         private final List<Path> realmImports = new ArrayList<>();
         private final List<String> keycloakOptions = new ArrayList<>();
         private Consumer<KnotDns.Builder> knot;
-        private boolean daneOptions = true;
-        private boolean trustProxyVerification;
         private String proxyTrustedAddresses = "127.0.0.1";
-        private Consumer<NginxProxy.Builder> nginx = b -> {
-        };
-        private Consumer<KeycloakServer.Builder> keycloak = b -> {
-        };
 
         private Builder() {
         }
@@ -51,7 +44,7 @@ public final class Stack implements AutoCloseable {
          * test runs hold it), with {@code keycloak/}, {@code nginx/}, {@code knot/} and {@code trust-anchors.zone}.
          */
         public Builder name(String name) {
-            this.name = name;
+            this.name = ItConfig.plainName(name);
             return this;
         }
 
@@ -73,34 +66,13 @@ public final class Stack implements AutoCloseable {
             return this;
         }
 
-        public Builder keycloakOptions(List<String> options) {
-            keycloakOptions.addAll(options);
-            return this;
-        }
-
         /**
          * Start Knot DNS first with the zones the customizer adds, e.g.
          * {@code knot(k -> k.signedZone("example.test", "device1._device TLSA 3 1 1 ..."))}; Keycloak then gets the
-         * DANE SPI options pointing at it (unless {@link #daneOptions(boolean) daneOptions(false)}).
+         * DANE SPI options pointing at it.
          */
         public Builder knot(Consumer<KnotDns.Builder> zones) {
             this.knot = zones;
-            return this;
-        }
-
-        /** Whether to pass {@code --spi-dane--default--resolver/trust-anchors} when Knot runs (default true). */
-        public Builder daneOptions(boolean pass) {
-            this.daneOptions = pass;
-            return this;
-        }
-
-        /**
-         * Keycloak's nginx lookup with {@code trust-proxy-verification=true} and nginx sending
-         * {@code ssl-client-verify: SUCCESS} for every presented certificate (default false: the lookup tries to
-         * rebuild the chain from Keycloak's truststore and returns the leaf alone).
-         */
-        public Builder trustProxyVerification(boolean on) {
-            this.trustProxyVerification = on;
             return this;
         }
 
@@ -113,20 +85,8 @@ public final class Stack implements AutoCloseable {
             return this;
         }
 
-        /** Last-word changes to Keycloak's builder (runs after the stack's own settings). */
-        public Builder keycloak(Consumer<KeycloakServer.Builder> customizer) {
-            this.keycloak = customizer;
-            return this;
-        }
-
-        /** Last-word changes to nginx's builder. */
-        public Builder nginx(Consumer<NginxProxy.Builder> customizer) {
-            this.nginx = customizer;
-            return this;
-        }
-
         public Stack start() throws IOException {
-            Stack stack = new Stack(this);
+            Stack stack = new Stack();
             try {
                 stack.start(this);
             } catch (IOException | RuntimeException | Error e) {
@@ -141,88 +101,53 @@ public final class Stack implements AutoCloseable {
         return new Builder();
     }
 
-    private final String name;
-    private final Issued tlsCa;
+    private final Issued tlsCa = TestPki.ca("keycloak-dane IT TLS CA").build();
     private DirLease lease;
-    private Path dir;
     private KnotDns knot;
     private Path trustAnchorFile;
     private KeycloakServer keycloak;
     private NginxProxy nginx;
-    private long startMillis;
 
-    private Stack(Builder b) {
-        this.name = b.name;
-        this.tlsCa = TestPki.ca("keycloak-dane IT TLS CA").build();
+    private Stack() {
     }
 
     private void start(Builder b) throws IOException {
         long t0 = System.nanoTime();
-        lease = DirLease.acquire(ItConfig.workDir().resolve(name));
-        dir = lease.dir();
+        lease = DirLease.acquire(ItConfig.workDir().resolve(b.name));
+        Path dir = lease.dir();
         List<String> options = new ArrayList<>();
         if (b.knot != null) {
             KnotDns.Builder kb = KnotDns.builder(dir.resolve("knot"));
             b.knot.accept(kb);
             knot = kb.start();
-            String anchors = signedAnchors(knot);
-            if (anchors != null) {
-                trustAnchorFile = Files.writeString(dir.resolve("trust-anchors.zone"), anchors,
-                        StandardCharsets.UTF_8);
-            }
-            if (b.daneOptions) {
-                if (trustAnchorFile != null) {
-                    options.addAll(KeycloakOptions.dane(knot.address(), trustAnchorFile));
-                } else {
-                    options.add(KeycloakOptions.dane(ServerOption.RESOLVER, "127.0.0.1:" + knot.port()));
-                }
-            }
+            trustAnchorFile = Files.writeString(dir.resolve("trust-anchors.zone"), knot.trustAnchor());
+            options.addAll(KeycloakOptions.dane(knot.address(), trustAnchorFile));
         }
-        options.addAll(KeycloakOptions.nginxCertLookup(b.trustProxyVerification));
+        options.addAll(KeycloakOptions.nginxCertLookup());
         options.addAll(KeycloakOptions.behindProxy(b.proxyTrustedAddresses));
         options.addAll(b.keycloakOptions);
-
-        KeycloakServer.Builder kb = KeycloakServer.builder(name).instanceDir(dir.resolve("keycloak")).options(options);
+        KeycloakServer.Builder kb = KeycloakServer.builder(b.name).instanceDir(dir.resolve("keycloak"))
+                .options(options);
         b.providers.forEach(kb::provider);
         b.realmImports.forEach(kb::realmImport);
-        b.keycloak.accept(kb);
         keycloak = kb.start();
-
-        NginxProxy.Builder nb = NginxProxy.builder(name)
-                .dir(dir.resolve("nginx"))
-                .upstream(keycloak.baseUri())
-                .serverCertificate(TestPki.tlsServer(tlsCa, "127.0.0.1", "localhost"))
-                .verifyHeader(b.trustProxyVerification ? NginxProxy.VerifyHeader.PRESENTED
-                        : NginxProxy.VerifyHeader.NGINX);
-        b.nginx.accept(nb);
-        nginx = nb.start();
-        startMillis = (System.nanoTime() - t0) / 1_000_000;
-        System.out.printf(Locale.ROOT, "[stack-%s] up in %.1f s: %s -> %s%s%n", name, startMillis / 1000.0,
+        nginx = NginxProxy.start(dir.resolve("nginx"), keycloak.baseUri(),
+                TestPki.tlsServer(tlsCa, "127.0.0.1", "localhost"));
+        System.out.printf(Locale.ROOT, "[stack-%s] up in %.1f s: %s -> %s%s%n", b.name, (System.nanoTime() - t0) / 1e9,
                 nginx.baseUri(), keycloak.baseUri(), knot == null ? "" : ", DNS 127.0.0.1:" + knot.port());
-    }
-
-    private static String signedAnchors(KnotDns knot) {
-        try {
-            return knot.trustAnchor();
-        } catch (IllegalStateException e) {
-            return null; // no signed zone
-        }
     }
 
     /** Stops nginx, Keycloak and Knot, in that order. Idempotent. */
     @Override
     public void close() {
-        if (nginx != null) {
-            nginx.close();
-        }
-        if (keycloak != null) {
-            keycloak.close();
-        }
-        if (knot != null) {
-            knot.close();
-        }
-        if (lease != null) {
-            lease.close();
+        for (AutoCloseable part : new AutoCloseable[] {nginx, keycloak, knot, lease}) {
+            try {
+                if (part != null) {
+                    part.close();
+                }
+            } catch (Exception e) {
+                // the others are stopped all the same
+            }
         }
     }
 
@@ -244,16 +169,7 @@ public final class Stack implements AutoCloseable {
         return knot;
     }
 
-    public boolean hasKnot() {
-        return knot != null;
-    }
-
-    /** The stack's directory. */
-    public Path dir() {
-        return dir;
-    }
-
-    /** The trust anchor file handed to Keycloak (null without Knot or without a signed zone). */
+    /** The trust anchor file handed to Keycloak (null without Knot). */
     public Path trustAnchorFile() {
         return trustAnchorFile;
     }
@@ -265,7 +181,7 @@ public final class Stack implements AutoCloseable {
 
     /** A realm's URI through nginx (its issuer). */
     public URI realmUri(String realm) {
-        return nginx.realmUri(realm);
+        return URI.create(baseUri() + "/realms/" + realm);
     }
 
     /** {@code realmUri(realm)/protocol/openid-connect/token}. */
@@ -278,28 +194,13 @@ public final class Stack implements AutoCloseable {
         return List.of(tlsCa.cert());
     }
 
-    /** The per-stack TLS CA (to issue more server certificates, e.g. for an HTTPS Keycloak). */
-    public Issued tlsCa() {
-        return tlsCa;
-    }
-
     /** An HTTPS client trusting nginx, without a client certificate (add one with withClientCertificate). */
     public TlsHttp https() {
         return TlsHttp.trusting(serverTrust());
     }
 
-    /** The admin REST API, straight to Keycloak. */
-    public AdminApi admin() {
+    /** The admin client, straight to Keycloak. */
+    public Keycloak admin() {
         return keycloak.admin();
-    }
-
-    /** Wall time of the last start, in ms. */
-    public long startMillis() {
-        return startMillis;
-    }
-
-    @Override
-    public String toString() {
-        return "Stack[" + name + ": " + nginx + ", " + keycloak + (knot == null ? "" : ", " + knot) + "]";
     }
 }

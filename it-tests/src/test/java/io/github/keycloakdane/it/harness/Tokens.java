@@ -19,7 +19,7 @@ public final class Tokens {
     }
 
     /** The realm's signing keys, fetched from {@code REALM/protocol/openid-connect/certs} with {@code http}. */
-    public static JWKSet jwks(TlsHttp http, URI realmUri) {
+    private static JWKSet jwks(TlsHttp http, URI realmUri) {
         TlsHttp.Response r = http.get(URI.create(realmUri + "/protocol/openid-connect/certs"));
         if (r.status() != 200) {
             throw new IllegalStateException("JWKS of " + realmUri + ": " + r);
@@ -35,7 +35,7 @@ public final class Tokens {
      * The claims of a signed JWT after checking its signature with the key of its {@code kid} in {@code keys}.
      * Expiry, issuer and audience are left to the caller's assertions.
      */
-    public static JWTClaimsSet verify(String jwt, JWKSet keys) {
+    private static JWTClaimsSet verify(String jwt, JWKSet keys) {
         try {
             SignedJWT signed = SignedJWT.parse(jwt);
             JWK jwk = keys.getKeyByKeyId(signed.getHeader().getKeyID());
