@@ -15,7 +15,7 @@ bash scripts/install-deps.sh
 export PATH="$PATH:/usr/sbin"
 
 JAR="$ROOT/authenticator/target/keycloak-dane.jar"
-KC_VERSION=26.7.3
+KC_VERSION=$(sed -n "s:.*<keycloak.version>\(.*\)</keycloak.version>.*:\1:p" pom.xml) # the one place it is written
 WORK="$ROOT/demo-work"
 mkdir -p "$WORK"
 echo "== building the provider jar and the integration tests' stack"
