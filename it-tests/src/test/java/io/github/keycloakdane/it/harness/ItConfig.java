@@ -13,9 +13,9 @@ public final class ItConfig {
     private ItConfig() {
     }
 
-    /** The unpacked Keycloak distribution ({@code keycloak.dist}), e.g. {@code target/keycloak-26.7.3}. */
+    /** The unpacked Keycloak distribution ({@code keycloak.dist}; by default {@code target/keycloak-VERSION}). */
     public static Path keycloakDist() {
-        Path dist = path("keycloak.dist", "target/keycloak-26.7.3");
+        Path dist = path("keycloak.dist", "target/keycloak-" + System.getProperty("keycloak.version"));
         if (!Files.isExecutable(dist.resolve("bin/kc.sh"))) {
             throw new IllegalStateException("no Keycloak distribution at " + dist
                     + " (it is unpacked in the pre-integration-test phase: run mvn verify on it-tests)");
