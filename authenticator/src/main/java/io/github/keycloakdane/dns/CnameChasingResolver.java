@@ -45,7 +45,12 @@ final class CnameChasingResolver implements Resolver {
     /** A chain with more links than allowed (a loop is one). */
     static final class ChainTooLongException extends IOException {
         ChainTooLongException(int maxLinks, List<Name> path) {
-            super("CNAME chain longer than " + maxLinks + " links: " + path);
+            super(describe(maxLinks, path));
+        }
+
+        /** The one wording of this failure, also where an answer ending in NXDOMAIN holds the long chain. */
+        static String describe(int maxLinks, List<Name> path) {
+            return "CNAME chain longer than " + maxLinks + " links: " + path;
         }
     }
 
@@ -111,7 +116,7 @@ final class CnameChasingResolver implements Resolver {
             return CompletableFuture.completedFuture(response);
         }
         Message next = Message.newQuery(org.xbill.DNS.Record.newRecord(chain.end(), question.getType(), DClass.IN));
-        for (int flag : new int[] {Flags.RD, Flags.CD, Flags.AD}) {
+        for (int flag : new int[] {Flags.CD, Flags.AD}) { // newQuery sets RD itself
             if (query.getHeader().getFlag(flag)) {
                 next.getHeader().setFlag(flag);
             }

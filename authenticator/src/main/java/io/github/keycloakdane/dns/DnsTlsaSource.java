@@ -158,8 +158,8 @@ public final class DnsTlsaSource implements TlsaSource {
                     + ") is not DNSSEC-secure" + via);
         }
         if (chain.tooLong()) {
-            return TlsaLookup.failed(DnssecStatus.SERVFAIL, qname + ": CNAME chain longer than " + MAX_CNAME_LINKS
-                    + " links: " + chain.path());
+            return TlsaLookup.failed(DnssecStatus.SERVFAIL, qname + ": "
+                    + CnameChasingResolver.ChainTooLongException.describe(MAX_CNAME_LINKS, chain.path()));
         }
         if (rcode == Rcode.NXDOMAIN) {
             return TlsaLookup.failed(DnssecStatus.NXDOMAIN, chain.end() + " does not exist (secure denial)" + via);
