@@ -49,6 +49,11 @@ public enum Reason {
      */
     UNTRUSTED_CERTIFICATE_HEADER,
     /**
+     * The DANE-aware proxy's identity header ({@code proxy-identity-header}) came from an address outside
+     * {@code proxy-trusted-addresses}: somebody tried to assert an identity.
+     */
+    UNTRUSTED_IDENTITY_HEADER,
+    /**
      * A client sent only {@code dane_clientid}, but the client attribute is not searchable, so finding its client
      * would mean scanning the realm: refused.
      */

@@ -4,6 +4,7 @@ import io.github.keycloakdane.core.DaneName;
 import io.github.keycloakdane.core.DaneOutcome;
 import io.github.keycloakdane.core.InvalidNameException;
 import io.github.keycloakdane.core.Reason;
+import io.github.keycloakdane.settings.ServerOption;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
 import org.jboss.logging.Logger;
@@ -42,13 +43,18 @@ public class DaneClientAuthenticator extends AbstractClientAuthenticator {
         }
         String claimed = DaneNames.formParameter(context.getHttpRequest(), DaneNames.PARAMETER);
         DaneVerifierProvider dane = context.getSession().getProvider(DaneVerifierProvider.class);
+        // a DANE-aware proxy's assertion: the identity it authenticated in the TLS handshake
+        String asserted = dane.proxyIdentityHeader() == null ? null
+                : context.getHttpRequest().getHttpHeaders().getHeaderString(dane.proxyIdentityHeader());
+        boolean assertedByStranger = asserted != null && !context.getHttpRequest().isProxyTrusted();
+        String nameToFind = claimed != null ? claimed : assertedByStranger ? null : asserted;
 
         ClientModel client = context.getClient();
         boolean foundByName = false;
         if (client == null && clientId != null) {
             client = context.getRealm().getClientByClientId(clientId);
-        } else if (client == null && claimed != null) {
-            client = clientByDaneName(context, dane, claimed);
+        } else if (client == null && nameToFind != null) {
+            client = clientByDaneName(context, dane, nameToFind);
             foundByName = true; // the one carrier of the name: no second search below
             if (client == null) {
                 // With no client known, the flow ends in CLIENT_NOT_FOUND, which Keycloak answers with 401
@@ -57,6 +63,9 @@ public class DaneClientAuthenticator extends AbstractClientAuthenticator {
             }
         }
         if (client == null) {
+            if (assertedByStranger) {
+                refuse(context, asserted, Reason.UNTRUSTED_IDENTITY_HEADER, untrustedIdentityHeader(dane));
+            }
             return; // neither client_id nor dane_clientid: not for us
         }
         context.getEvent().client(client);
@@ -66,6 +75,10 @@ public class DaneClientAuthenticator extends AbstractClientAuthenticator {
         }
         if (!client.isEnabled()) {
             context.failure(AuthenticationFlowError.CLIENT_DISABLED, null);
+            return;
+        }
+        if (assertedByStranger) {
+            refuse(context, asserted, Reason.UNTRUSTED_IDENTITY_HEADER, untrustedIdentityHeader(dane));
             return;
         }
         String registered = client.getAttribute(DaneNames.CLIENT_ATTRIBUTE);
@@ -85,6 +98,11 @@ public class DaneClientAuthenticator extends AbstractClientAuthenticator {
                     DaneNames.PARAMETER + " does not belong to client " + client.getClientId());
             return;
         }
+        if (asserted != null && !name.equals(DaneNames.parseOrNull(asserted))) {
+            refuse(context, asserted, Reason.CLIENT_MISMATCH, "the identity the proxy asserts in "
+                    + dane.proxyIdentityHeader() + " does not belong to client " + client.getClientId());
+            return;
+        }
         if (dane.untrustedCertificateSource() != null) {
             refuse(context, name.value(), Reason.UNTRUSTED_CERTIFICATE_HEADER, dane.untrustedCertificateSource());
             return;
@@ -96,6 +114,10 @@ public class DaneClientAuthenticator extends AbstractClientAuthenticator {
                 return;
             }
         }
+        if (asserted != null && dane.trustProxyIdentity()) {
+            acceptProxyAssertion(context, dane, name);
+            return;
+        }
         DaneOutcome outcome = dane.verifier().verify(name.value(), ClientCertificates.chain(context.getSession()));
         DaneEvents.record(context.getEvent(), outcome);
         if (!outcome.authenticated()) {
@@ -105,6 +127,26 @@ public class DaneClientAuthenticator extends AbstractClientAuthenticator {
         }
         context.getClientAuthAttributes().put(DaneNames.PARAMETER, outcome.identity());
         context.success();
+    }
+
+    /**
+     * {@code trust-proxy-identity}: the proxy checked DANE in the handshake and the operator believes it fully, so no
+     * certificate is read and no DNS query made here; the server allow list still applies.
+     */
+    private static void acceptProxyAssertion(ClientAuthenticationFlowContext context, DaneVerifierProvider dane,
+                                             DaneName name) {
+        if (!dane.verifier().allowList().admits(name)) {
+            refuse(context, name.value(), Reason.NOT_ALLOWED, name + " is not on the server allow list");
+            return;
+        }
+        DaneEvents.reject(context.getEvent(), name.value(), Reason.OK, "asserted by the trusted proxy in "
+                + dane.proxyIdentityHeader() + ", not re-verified (" + ServerOption.TRUST_PROXY_IDENTITY.key + ")");
+        context.getClientAuthAttributes().put(DaneNames.PARAMETER, name.value());
+        context.success();
+    }
+
+    private static String untrustedIdentityHeader(DaneVerifierProvider dane) {
+        return dane.proxyIdentityHeader() + " came from an address outside --proxy-trusted-addresses";
     }
 
     /**

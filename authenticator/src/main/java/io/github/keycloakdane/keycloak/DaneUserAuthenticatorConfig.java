@@ -3,6 +3,7 @@ package io.github.keycloakdane.keycloak;
 import io.github.keycloakdane.core.AllowList;
 import io.github.keycloakdane.core.InvalidNameException;
 import io.github.keycloakdane.core.SafeText;
+import io.github.keycloakdane.settings.ServerSettings;
 import org.jboss.logging.Logger;
 import org.keycloak.models.AuthenticatorConfigModel;
 
@@ -36,7 +37,6 @@ public record DaneUserAuthenticatorConfig(AllowList allowList, IdentitySource id
     public static final String DEFAULT_USER_ATTRIBUTE = DaneNames.PARAMETER;
 
     /** RFC 9110 §5.1: a field name is a token. */
-    private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}");
     /** Keycloak's user attribute names: letters, digits and a few separators, no blanks. */
     private static final Pattern ATTRIBUTE_NAME = Pattern.compile("[A-Za-z0-9._:-]{1,255}");
 
@@ -114,7 +114,7 @@ public record DaneUserAuthenticatorConfig(AllowList allowList, IdentitySource id
         }
         String header = c.get(IDENTITY_HEADER);
         if (header != null && !(header.isBlank() && source != IdentitySource.HEADER)
-                && !HEADER_NAME.matcher(header.strip()).matches()) {
+                && !ServerSettings.isHeaderName(header.strip())) {
             problems.add("Identity header (" + IDENTITY_HEADER + "): '" + header.strip()
                     + "' is not a header name (letters, digits and !#$%&'*+.^_`|~- only, not empty)");
         }

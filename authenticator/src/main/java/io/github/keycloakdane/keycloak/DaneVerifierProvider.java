@@ -20,6 +20,12 @@ public interface DaneVerifierProvider extends Provider {
     /** Whether the client attribute {@code dane.clientid} is searchable, so a client can be found by name alone. */
     boolean clientNameSearchable();
 
+    /** {@code proxy-identity-header}: where a DANE-aware proxy passes the identity it authenticated, or null. */
+    String proxyIdentityHeader();
+
+    /** {@code trust-proxy-identity}: the proxy's identity header is believed without re-verification. */
+    boolean trustProxyIdentity();
+
     @Override
     default void close() {
         // the verifier belongs to the factory and outlives every session

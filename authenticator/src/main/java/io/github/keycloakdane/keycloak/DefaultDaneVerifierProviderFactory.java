@@ -29,6 +29,8 @@ public class DefaultDaneVerifierProviderFactory implements DaneVerifierProviderF
     private volatile boolean allowUntrustedCertificateHeader;
     private volatile String untrustedCertificateSource;
     private volatile boolean clientNameSearchable;
+    private volatile String proxyIdentityHeader;
+    private volatile boolean trustProxyIdentity;
 
     @Override
     public void init(Config.Scope config) {
@@ -36,6 +38,22 @@ public class DefaultDaneVerifierProviderFactory implements DaneVerifierProviderF
         DnsTlsaSource source = settings.dnsSource(ServerOption::spiOption);
         verifier = new DaneVerifier(source, settings.allowList(), settings.matchPolicy());
         allowUntrustedCertificateHeader = settings.allowUntrustedCertificateHeader();
+        proxyIdentityHeader = settings.proxyIdentityHeader();
+        trustProxyIdentity = settings.trustProxyIdentity();
+        String identityHeaderProblem = DeploymentChecks.untrustedIdentityHeader(proxyIdentityHeader,
+                trustedProxyAddresses());
+        if (identityHeaderProblem != null) {
+            throw new IllegalArgumentException(identityHeaderProblem);
+        }
+        if (proxyIdentityHeader != null) {
+            LOG.infof("DANE: client-dane takes the identity from the header %s when a trusted proxy sends it, %s",
+                    proxyIdentityHeader, trustProxyIdentity ? "without re-verification" : "and re-verifies it");
+        }
+        if (trustProxyIdentity) {
+            LOG.warnf("DANE: %s=true: the identity in %s is believed without checking the certificate against DNS;"
+                    + " a proxy that forwards a client's own %s header lets that client be anyone",
+                    ServerOption.TRUST_PROXY_IDENTITY.spiOption(), proxyIdentityHeader, proxyIdentityHeader);
+        }
         LOG.infof("DANE: resolver %s, %s, timeout %d ms, allow list %s, EE name check %s, PKIX usages %s",
                 source.resolverAddress(),
                 settings.dns().trustAd() ? "trusting its AD bit" : "validating DNSSEC locally to "
@@ -49,6 +67,8 @@ public class DefaultDaneVerifierProviderFactory implements DaneVerifierProviderF
         DaneVerifier shared = verifier;
         String untrusted = untrustedCertificateSource;
         boolean searchable = clientNameSearchable;
+        String identityHeader = proxyIdentityHeader;
+        boolean trustIdentity = trustProxyIdentity;
         return new DaneVerifierProvider() {
             @Override
             public DaneVerifier verifier() {
@@ -64,6 +84,16 @@ public class DefaultDaneVerifierProviderFactory implements DaneVerifierProviderF
             public boolean clientNameSearchable() {
                 return searchable;
             }
+
+            @Override
+            public String proxyIdentityHeader() {
+                return identityHeader;
+            }
+
+            @Override
+            public boolean trustProxyIdentity() {
+                return trustIdentity;
+            }
         };
     }
 
@@ -71,8 +101,7 @@ public class DefaultDaneVerifierProviderFactory implements DaneVerifierProviderF
     @Override
     public void postInit(KeycloakSessionFactory factory) {
         ProviderFactory<X509ClientCertificateLookup> lookup = factory.getProviderFactory(X509ClientCertificateLookup.class);
-        String trustedAddresses = ConfigProvider.getConfig()
-                .getOptionalValue("kc.proxy-trusted-addresses", String.class).orElse(null);
+        String trustedAddresses = trustedProxyAddresses();
         untrustedCertificateSource = DeploymentChecks.untrustedCertificateSource(
                 lookup == null ? null : lookup.getId(), trustedAddresses, allowUntrustedCertificateHeader);
         if (untrustedCertificateSource != null) {
@@ -94,6 +123,10 @@ public class DefaultDaneVerifierProviderFactory implements DaneVerifierProviderF
                     DaneNames.PARAMETER, DaneNames.CLIENT_ATTRIBUTE, DaneNames.CLIENT_ATTRIBUTE);
         }
         factory.register(new ClientNameListener());
+    }
+
+    private static String trustedProxyAddresses() {
+        return ConfigProvider.getConfig().getOptionalValue("kc.proxy-trusted-addresses", String.class).orElse(null);
     }
 
     @Override

@@ -41,6 +41,23 @@ final class DeploymentChecks {
     }
 
     /**
+     * Why the DANE-aware proxy's identity header cannot be used as configured, or null. Keycloak treats every sender
+     * as a trusted proxy while {@code proxy-trusted-addresses} is unset, so the header would let anyone who reaches
+     * Keycloak assert any identity: a configuration error that stops the server, not a warning.
+     *
+     * @param identityHeader   {@code proxy-identity-header}, or null when unset
+     * @param trustedAddresses the value of {@code proxy-trusted-addresses}, or null when unset
+     */
+    static String untrustedIdentityHeader(String identityHeader, String trustedAddresses) {
+        if (identityHeader == null || (trustedAddresses != null && !trustedAddresses.isBlank())) {
+            return null;
+        }
+        return ServerOption.PROXY_IDENTITY_HEADER.spiOption() + " needs " + PROXY_TRUSTED_ADDRESSES
+                + " (the DANE-aware proxy's addresses): without it Keycloak believes the header " + identityHeader
+                + " from anyone who can reach it";
+    }
+
+    /**
      * Whether the JPA client store lets {@code attribute} be searched: the {@code searchable-attributes} option of
      * the {@code client} SPI's {@code jpa} provider, or the system property Keycloak falls back to.
      */

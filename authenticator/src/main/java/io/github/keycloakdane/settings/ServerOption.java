@@ -37,7 +37,14 @@ public enum ServerOption {
             "CA certificates that enable PKIX-TA(0)/PKIX-EE(1) records"),
     ALLOW_UNTRUSTED_CERTIFICATE_HEADER("allow-untrusted-certificate-header", Type.BOOLEAN, "false", null, null, false,
             "believe a header lookup's certificate although `--proxy-trusted-addresses` is unset; without it DANE"
-                    + " refuses everyone in that configuration (only when nothing but the proxy can reach Keycloak)");
+                    + " refuses everyone in that configuration (only when nothing but the proxy can reach Keycloak)"),
+    PROXY_IDENTITY_HEADER("proxy-identity-header", Type.TEXT, null, "none (no DANE-aware proxy)", "HEADER", false,
+            "the header in which a DANE-aware proxy passes the `dane_clientid` it authenticated; `client-dane` takes"
+                    + " the identity from it, honoured only from `--proxy-trusted-addresses` (refused from elsewhere)"
+                    + " and re-verified against the forwarded certificate unless `trust-proxy-identity` is set"),
+    TRUST_PROXY_IDENTITY("trust-proxy-identity", Type.BOOLEAN, "false", null, null, false,
+            "believe `proxy-identity-header` without re-verifying (no certificate needed, no DNS query; the allow"
+                    + " list and the client's `dane.clientid` still apply); logs a warning at start");
 
     /** How a value is written and checked. */
     public enum Type {

@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 
 /**
  * The server-wide settings ({@link ServerOption}), parsed and checked once so that a bad value stops the server (or
@@ -25,7 +26,16 @@ import java.util.function.Function;
  * so it needs no running Keycloak.
  */
 public record ServerSettings(DnsSettings dns, AllowList allowList, MatchPolicy matchPolicy,
-                             boolean allowUntrustedCertificateHeader) {
+                             boolean allowUntrustedCertificateHeader, String proxyIdentityHeader,
+                             boolean trustProxyIdentity) {
+
+    /** An HTTP field name (RFC 9110 token), at most 100 characters. */
+    private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}");
+
+    /** Whether {@code name} can be an HTTP header's name. */
+    public static boolean isHeaderName(String name) {
+        return name != null && HEADER_NAME.matcher(name).matches();
+    }
 
     /** Keycloak's options: {@code values} reads {@code --spi-dane--default--KEY}; messages name it so. */
     public static ServerSettings parse(Function<ServerOption, String> values) {
@@ -81,7 +91,17 @@ public record ServerSettings(DnsSettings dns, AllowList allowList, MatchPolicy m
         if (pkixFile != null) {
             policy = policy.withPkixTrust(r.anchors(ServerOption.PKIX_TRUST, pkixFile));
         }
-        return new ServerSettings(dns, allowList, policy, r.bool(ServerOption.ALLOW_UNTRUSTED_CERTIFICATE_HEADER));
+        String identityHeader = r.text(ServerOption.PROXY_IDENTITY_HEADER);
+        if (identityHeader != null && !isHeaderName(identityHeader)) {
+            throw r.invalid(ServerOption.PROXY_IDENTITY_HEADER, "'" + identityHeader + "' is not a header name");
+        }
+        boolean trustProxyIdentity = r.bool(ServerOption.TRUST_PROXY_IDENTITY);
+        if (trustProxyIdentity && identityHeader == null) {
+            throw r.invalid(ServerOption.TRUST_PROXY_IDENTITY, "needs " + r.spelling().apply(
+                    ServerOption.PROXY_IDENTITY_HEADER) + " (the header whose identity it believes)");
+        }
+        return new ServerSettings(dns, allowList, policy, r.bool(ServerOption.ALLOW_UNTRUSTED_CERTIFICATE_HEADER),
+                identityHeader, trustProxyIdentity);
     }
 
     /**

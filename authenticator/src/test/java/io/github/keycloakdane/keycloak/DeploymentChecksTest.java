@@ -31,6 +31,17 @@ class DeploymentChecksTest {
     }
 
     @Test
+    void aProxyIdentityHeaderNeedsTrustedProxyAddresses() {
+        String why = DeploymentChecks.untrustedIdentityHeader("X-Dane-Authenticated", null);
+
+        assertThat(why).contains("--spi-dane--default--proxy-identity-header", "--proxy-trusted-addresses",
+                "X-Dane-Authenticated");
+        assertThat(DeploymentChecks.untrustedIdentityHeader("X-Dane-Authenticated", " ")).isNotNull();
+        assertThat(DeploymentChecks.untrustedIdentityHeader("X-Dane-Authenticated", "10.0.0.5")).isNull();
+        assertThat(DeploymentChecks.untrustedIdentityHeader(null, null)).isNull();
+    }
+
+    @Test
     void theSearchableAttributeIsReadFromTheOptionOrKeycloaksSystemProperty() {
         assertThat(DeploymentChecks.clientAttributeSearchable(new String[] {"x", " dane.clientid "}, null,
                 "dane.clientid")).isTrue();

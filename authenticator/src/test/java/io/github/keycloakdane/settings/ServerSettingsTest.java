@@ -10,6 +10,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -38,10 +39,12 @@ class ServerSettingsTest {
     @Test
     void everyOptionIsRead() throws Exception {
         Path anchors = Files.writeString(dir.resolve("anchors.zone"), DnsSettings.IANA_ROOT_ANCHORS);
-        Map<String, String> options = Map.of(
+        Map<String, String> options = new HashMap<>(Map.of(
                 "resolver", "127.0.0.1:5353", "trust-anchors", anchors.toString(), "trust-ad", "true",
                 "timeout", "750", "cache-max-ttl", "60", "cache-negative-ttl", "0", "cache-size", "5",
-                "allow-list", "*._device.example.com,.example.org", "ee-name-check", "TRUE");
+                "allow-list", "*._device.example.com,.example.org", "ee-name-check", "TRUE"));
+        options.put("proxy-identity-header", " X-Dane-Authenticated ");
+        options.put("trust-proxy-identity", "true");
 
         ServerSettings config = ServerSettings.parse(o -> options.get(o.key));
 
@@ -58,6 +61,24 @@ class ServerSettingsTest {
         assertThat(config.allowList().admits(DaneName.parse("a.b.example.org"))).isTrue();
         assertThat(config.allowList().admits(DaneName.parse("example.org"))).isFalse();
         assertThat(config.allowList().admits(DaneName.parse("sensor7._device.example.net"))).isFalse();
+        assertThat(config.proxyIdentityHeader()).isEqualTo("X-Dane-Authenticated");
+        assertThat(config.trustProxyIdentity()).isTrue();
+    }
+
+    @Test
+    void withoutTheOptionsNoProxyIdentityIsRead() {
+        ServerSettings config = ServerSettings.parse(o -> null);
+
+        assertThat(config.proxyIdentityHeader()).isNull();
+        assertThat(config.trustProxyIdentity()).isFalse();
+    }
+
+    @Test
+    void believingAProxyIdentityNeedsTheHeaderItComesIn() {
+        assertThatThrownBy(() -> ServerSettings.parse(o -> o == ServerOption.TRUST_PROXY_IDENTITY ? "true" : null))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("--spi-dane--default--trust-proxy-identity: needs --spi-dane--default--proxy-identity-header"
+                        + " (the header whose identity it believes)");
     }
 
     @ParameterizedTest
@@ -72,6 +93,9 @@ class ServerSettingsTest {
             "cache-size|many",
             "allow-list|bad/entry.example.com",
             "ee-name-check|1",
+            "proxy-identity-header|X Dane",
+            "proxy-identity-header|X-Dane:",
+            "trust-proxy-identity|yes",
             "pkix-trust|/nonexistent/ca.pem"})
     void aBadValueIsRejectedNamingTheOption(String option, String value) {
         assertThatThrownBy(() -> ServerSettings.parse(o -> o.key.equals(option) ? value : null))
