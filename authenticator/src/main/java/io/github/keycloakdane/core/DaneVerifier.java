@@ -56,6 +56,7 @@ public final class DaneVerifier {
             case NXDOMAIN, NODATA -> Reason.DNS_NO_RECORDS;
             case TIMEOUT -> Reason.DNS_TIMEOUT;
             case SERVFAIL, NETWORK_ERROR -> Reason.DNS_ERROR;
+            case BUSY -> Reason.DNS_BUSY;
         };
         if (dnsFailure != null) {
             return DaneOutcome.rejected(name.value(), lookup.status(), dnsFailure, lookup.detail());

@@ -17,5 +17,7 @@ public enum DnssecStatus {
     /** No answer within the lookup's time bound. */
     TIMEOUT,
     /** The resolver could not be reached or answered garbage. */
-    NETWORK_ERROR
+    NETWORK_ERROR,
+    /** No query was made: this node already runs its limit of concurrent lookups (never cached). */
+    BUSY
 }

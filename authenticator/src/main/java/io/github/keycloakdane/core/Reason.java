@@ -23,6 +23,11 @@ public enum Reason {
     DNS_TIMEOUT,
     /** The resolver failed (SERVFAIL without validation reason, refused, unreachable). */
     DNS_ERROR,
+    /**
+     * This node already runs its limit of concurrent lookups ({@code max-concurrent-lookups}), so the request fails
+     * fast instead of queueing behind slow names; no DNS query was made.
+     */
+    DNS_BUSY,
     /** TLSA records exist but none is usable (unknown parameters, bad data, PKIX usages without a trust store). */
     NO_USABLE_RECORDS,
     /** No usable record matches the presented certificate chain. */

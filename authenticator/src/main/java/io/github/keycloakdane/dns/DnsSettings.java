@@ -15,14 +15,17 @@ import java.time.Duration;
  * @param maxTtl       positive answers are cached for min(TTL, maxTtl); zero disables the positive cache
  * @param negativeTtl  failures are cached this long; zero disables the negative cache
  * @param cacheSize    the most names kept in the cache
+ * @param maxConcurrentLookups the most lookups (of distinct names; requests for a name already being looked up wait
+ *                     for that lookup) running at once; one more fails fast as busy
  */
 public record DnsSettings(InetSocketAddress resolver, String trustAnchors, boolean trustAd, Duration timeout,
-                          Duration maxTtl, Duration negativeTtl, int cacheSize) {
+                          Duration maxTtl, Duration negativeTtl, int cacheSize, int maxConcurrentLookups) {
 
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(2);
     public static final Duration DEFAULT_MAX_TTL = Duration.ofMinutes(5);
     public static final Duration DEFAULT_NEGATIVE_TTL = Duration.ofSeconds(5);
     public static final int DEFAULT_CACHE_SIZE = 10_000;
+    public static final int DEFAULT_MAX_CONCURRENT_LOOKUPS = 32;
 
     /**
      * The IANA root zone KSKs (KSK-2017, key tag 20326, and KSK-2024, key tag 38696) as DS records, from
@@ -45,31 +48,39 @@ public record DnsSettings(InetSocketAddress resolver, String trustAnchors, boole
         if (cacheSize < 0) {
             throw new IllegalArgumentException("cache size must not be negative");
         }
+        if (maxConcurrentLookups < 1) {
+            throw new IllegalArgumentException("the concurrent lookup limit must be at least 1");
+        }
     }
 
     public static DnsSettings defaults() {
         return new DnsSettings(null, null, false, DEFAULT_TIMEOUT, DEFAULT_MAX_TTL, DEFAULT_NEGATIVE_TTL,
-                DEFAULT_CACHE_SIZE);
+                DEFAULT_CACHE_SIZE, DEFAULT_MAX_CONCURRENT_LOOKUPS);
     }
 
     public DnsSettings withResolver(InetSocketAddress address) {
-        return new DnsSettings(address, trustAnchors, trustAd, timeout, maxTtl, negativeTtl, cacheSize);
+        return new DnsSettings(address, trustAnchors, trustAd, timeout, maxTtl, negativeTtl, cacheSize, maxConcurrentLookups);
     }
 
     public DnsSettings withTrustAnchors(String anchors) {
-        return new DnsSettings(resolver, anchors, trustAd, timeout, maxTtl, negativeTtl, cacheSize);
+        return new DnsSettings(resolver, anchors, trustAd, timeout, maxTtl, negativeTtl, cacheSize, maxConcurrentLookups);
     }
 
     public DnsSettings withTrustAd(boolean trust) {
-        return new DnsSettings(resolver, trustAnchors, trust, timeout, maxTtl, negativeTtl, cacheSize);
+        return new DnsSettings(resolver, trustAnchors, trust, timeout, maxTtl, negativeTtl, cacheSize, maxConcurrentLookups);
     }
 
     public DnsSettings withTimeout(Duration bound) {
-        return new DnsSettings(resolver, trustAnchors, trustAd, bound, maxTtl, negativeTtl, cacheSize);
+        return new DnsSettings(resolver, trustAnchors, trustAd, bound, maxTtl, negativeTtl, cacheSize, maxConcurrentLookups);
     }
 
     public DnsSettings withCache(Duration positiveMax, Duration negative, int size) {
-        return new DnsSettings(resolver, trustAnchors, trustAd, timeout, positiveMax, negative, size);
+        return new DnsSettings(resolver, trustAnchors, trustAd, timeout, positiveMax, negative, size,
+                maxConcurrentLookups);
+    }
+
+    public DnsSettings withMaxConcurrentLookups(int limit) {
+        return new DnsSettings(resolver, trustAnchors, trustAd, timeout, maxTtl, negativeTtl, cacheSize, limit);
     }
 
     /** Parses {@code HOST}, {@code HOST:PORT}, {@code [V6]} or {@code [V6]:PORT}; the port defaults to 53. */

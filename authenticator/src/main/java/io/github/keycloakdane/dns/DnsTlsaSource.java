@@ -45,6 +45,11 @@ public final class DnsTlsaSource implements TlsaSource {
 
     private static final System.Logger LOG = System.getLogger(DnsTlsaSource.class.getName());
     private static final int MAX_CNAME_LINKS = 8;
+    /**
+     * The reason dnsjava's validator (3.6, {@code validate.response.unknown}) gives when the upstream answer was an
+     * error itself (SERVFAIL upstream: neither an answer nor a denial): the resolver failed, no signature did.
+     */
+    private static final String UPSTREAM_ERROR = "Response subtype is UNKNOWN";
 
     private final DnsSettings settings;
     private final InetSocketAddress resolverAddress;
@@ -99,7 +104,7 @@ public final class DnsTlsaSource implements TlsaSource {
             this.resolver = validating;
         }
         this.cache = new LookupCache(settings.maxTtl(), settings.negativeTtl(), settings.cacheSize(),
-                settings.timeout(), clock);
+                settings.timeout(), settings.maxConcurrentLookups(), clock);
     }
 
     private static InetSocketAddress systemResolver() {
@@ -142,7 +147,7 @@ public final class DnsTlsaSource implements TlsaSource {
         int rcode = response.getRcode();
         if (rcode == Rcode.SERVFAIL) {
             String reason = validationReason(response);
-            return reason != null
+            return reason != null && !reason.startsWith(UPSTREAM_ERROR)
                     ? TlsaLookup.failed(DnssecStatus.BOGUS, "DNSSEC validation of " + qname + " failed: " + reason)
                     : TlsaLookup.failed(DnssecStatus.SERVFAIL, "SERVFAIL for " + qname + " from " + resolverAddress);
         }

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
@@ -19,7 +20,9 @@ import java.util.function.Function;
  * A bounded LRU cache of TLSA lookups: secure answers for min(TTL, maxTtl), anything else for negativeTtl (so a
  * failing name cannot be used to hammer the resolver, yet recovers within seconds). Concurrent lookups of one name
  * share a single query; each waiter on it keeps its own deadline, and a query that fails in any way (an
- * {@link Error} included) still completes the shared result, so no waiter is left hanging.
+ * {@link Error} included) still completes the shared result, so no waiter is left hanging. At most
+ * {@code maxConcurrent} queries (of distinct names) run at once: one more is answered {@link DnssecStatus#BUSY} at
+ * once, so that black-holed names tie up a bounded number of threads and everyone else keeps logging in.
  */
 final class LookupCache {
 
@@ -32,12 +35,17 @@ final class LookupCache {
     private final Clock clock;
     private final Map<DaneName, Entry> entries;
     private final Map<DaneName, CompletableFuture<TlsaLookup>> inFlight = new ConcurrentHashMap<>();
+    private final Semaphore queries;
+    private final int maxConcurrent;
 
     /**
      * @param waitBound how long a caller waits for a query another caller started (the lookup's own time bound:
      *                  the waiter's deadline counts from its own arrival, not from the query's start)
      */
-    LookupCache(Duration maxTtl, Duration negativeTtl, int maxEntries, Duration waitBound, Clock clock) {
+    LookupCache(Duration maxTtl, Duration negativeTtl, int maxEntries, Duration waitBound, int maxConcurrent,
+                Clock clock) {
+        this.maxConcurrent = maxConcurrent;
+        this.queries = new Semaphore(maxConcurrent);
         this.maxTtl = maxTtl;
         this.negativeTtl = negativeTtl;
         this.waitBound = waitBound;
@@ -60,9 +68,18 @@ final class LookupCache {
                 entries.remove(name);
             }
         }
-        CompletableFuture<TlsaLookup> mine = new CompletableFuture<>();
-        CompletableFuture<TlsaLookup> running = inFlight.putIfAbsent(name, mine);
+        CompletableFuture<TlsaLookup> running = inFlight.get(name);
         if (running != null) {
+            return await(name, running);
+        }
+        if (!queries.tryAcquire()) {
+            return TlsaLookup.failed(DnssecStatus.BUSY, maxConcurrent + " lookups are running on this node already"
+                    + " (max-concurrent-lookups); " + name + " was not looked up");
+        }
+        CompletableFuture<TlsaLookup> mine = new CompletableFuture<>();
+        running = inFlight.putIfAbsent(name, mine);
+        if (running != null) {
+            queries.release(); // another request started this name's lookup in the meantime: wait for it
             return await(name, running);
         }
         try {
@@ -80,6 +97,7 @@ final class LookupCache {
             throw e; // the JVM's own trouble (out of memory, ...) is not ours to hide
         } finally {
             inFlight.remove(name, mine);
+            queries.release();
         }
     }
 

@@ -29,6 +29,11 @@ public enum ServerOption {
             "failures (insecure, bogus, absent, timeout) are cached this long"),
     CACHE_SIZE("cache-size", Type.INTEGER, Integer.toString(DnsSettings.DEFAULT_CACHE_SIZE), null, "N", false,
             "the most names cached"),
+    MAX_CONCURRENT_LOOKUPS("max-concurrent-lookups", Type.INTEGER,
+            Integer.toString(DnsSettings.DEFAULT_MAX_CONCURRENT_LOOKUPS), null, "N", false,
+            "the most TLSA lookups of distinct names this node runs at once (requests for a name being looked up wait"
+                    + " for that lookup); a request needing one more fails fast with `DNS_BUSY`, so slow names cannot"
+                    + " hold every worker thread"),
     ALLOW_LIST("allow-list", Type.TEXT, null, "none (no server-wide restriction)", "ENTRIES", false,
             "comma-separated allow-list entries (`name`, `*.parent`, `.domain`) that every DANE name must also match"),
     EE_NAME_CHECK("ee-name-check", Type.BOOLEAN, "false", null, null, true,

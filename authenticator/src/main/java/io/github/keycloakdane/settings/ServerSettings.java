@@ -75,6 +75,11 @@ public record ServerSettings(DnsSettings dns, AllowList allowList, MatchPolicy m
                 .withCache(Duration.ofSeconds(r.number(ServerOption.CACHE_MAX_TTL)),
                         Duration.ofSeconds(r.number(ServerOption.CACHE_NEGATIVE_TTL)),
                         (int) Math.min(Integer.MAX_VALUE, r.number(ServerOption.CACHE_SIZE)));
+        long maxLookups = r.number(ServerOption.MAX_CONCURRENT_LOOKUPS);
+        if (maxLookups == 0) {
+            throw r.invalid(ServerOption.MAX_CONCURRENT_LOOKUPS, "must be at least 1");
+        }
+        dns = dns.withMaxConcurrentLookups((int) Math.min(Integer.MAX_VALUE, maxLookups));
 
         AllowList allowList = AllowList.any();
         String allow = r.text(ServerOption.ALLOW_LIST);

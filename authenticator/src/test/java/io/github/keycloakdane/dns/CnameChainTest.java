@@ -233,4 +233,17 @@ class CnameChainTest {
         assertThat(lookup(up, "r.example.test").detail()).startsWith("REFUSED");
         assertThat(up.asked).hasSize(3);
     }
+
+    @Test
+    void anUpstreamServfailIsAResolverFailureNotABogusAnswerInTheValidatingModeToo() throws Exception {
+        Upstream up = new Upstream().fail("device.example.test", Rcode.SERVFAIL);
+        DnsSettings settings = DnsSettings.defaults().withResolver(new InetSocketAddress("127.0.0.1", 53))
+                .withTrustAnchors(". IN DS 20326 8 2 E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D\n")
+                .withCache(Duration.ZERO, Duration.ZERO, 0);
+
+        TlsaLookup lookup = new DnsTlsaSource(settings, up, Clock.systemUTC()).lookup(DaneName.parse(
+                "device.example.test"));
+
+        assertThat(lookup.status()).as(lookup.detail()).isEqualTo(DnssecStatus.SERVFAIL);
+    }
 }

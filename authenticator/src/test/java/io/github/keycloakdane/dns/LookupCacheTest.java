@@ -62,7 +62,7 @@ class LookupCacheTest {
 
     @Test
     void secureAnswersLiveForTheirTtlWhenBelowTheMaximum() throws Exception {
-        LookupCache cache = new LookupCache(Duration.ofSeconds(300), Duration.ofSeconds(5), 100, WAIT, clock);
+        LookupCache cache = new LookupCache(Duration.ofSeconds(300), Duration.ofSeconds(5), 100, WAIT, 100, clock);
         DaneName n = name("a.example.com");
 
         cache.get(n, x -> load(DnssecStatus.SECURE, 30));
@@ -77,7 +77,7 @@ class LookupCacheTest {
 
     @Test
     void theMaximumCapsALongTtl() throws Exception {
-        LookupCache cache = new LookupCache(Duration.ofSeconds(60), Duration.ofSeconds(5), 100, WAIT, clock);
+        LookupCache cache = new LookupCache(Duration.ofSeconds(60), Duration.ofSeconds(5), 100, WAIT, 100, clock);
         DaneName n = name("a.example.com");
 
         cache.get(n, x -> load(DnssecStatus.SECURE, 86_400));
@@ -89,7 +89,7 @@ class LookupCacheTest {
 
     @Test
     void failuresAreKeptOnlyForTheNegativeTtl() throws Exception {
-        LookupCache cache = new LookupCache(Duration.ofSeconds(300), Duration.ofSeconds(5), 100, WAIT, clock);
+        LookupCache cache = new LookupCache(Duration.ofSeconds(300), Duration.ofSeconds(5), 100, WAIT, 100, clock);
         DaneName n = name("a.example.com");
 
         cache.get(n, x -> load(DnssecStatus.BOGUS, 3600));
@@ -102,7 +102,7 @@ class LookupCacheTest {
 
     @Test
     void zeroTtlsDisableCaching() throws Exception {
-        LookupCache cache = new LookupCache(Duration.ZERO, Duration.ZERO, 100, WAIT, clock);
+        LookupCache cache = new LookupCache(Duration.ZERO, Duration.ZERO, 100, WAIT, 100, clock);
         DaneName n = name("a.example.com");
 
         cache.get(n, x -> load(DnssecStatus.SECURE, 60));
@@ -115,7 +115,7 @@ class LookupCacheTest {
 
     @Test
     void theCacheIsBoundedAndEvictsTheLeastRecentlyUsed() throws Exception {
-        LookupCache cache = new LookupCache(Duration.ofSeconds(300), Duration.ofSeconds(5), 2, WAIT, clock);
+        LookupCache cache = new LookupCache(Duration.ofSeconds(300), Duration.ofSeconds(5), 2, WAIT, 100, clock);
 
         cache.get(name("a.example.com"), x -> load(DnssecStatus.SECURE, 60));
         cache.get(name("b.example.com"), x -> load(DnssecStatus.SECURE, 60));
@@ -153,7 +153,7 @@ class LookupCacheTest {
 
     @Test
     void concurrentLookupsOfOneNameShareOneQuery() throws Exception {
-        LookupCache cache = new LookupCache(Duration.ofSeconds(300), Duration.ofSeconds(5), 100, WAIT, clock);
+        LookupCache cache = new LookupCache(Duration.ofSeconds(300), Duration.ofSeconds(5), 100, WAIT, 100, clock);
         DaneName n = name("a.example.com");
         CountDownLatch release = new CountDownLatch(1);
         int callers = 8;
@@ -178,7 +178,7 @@ class LookupCacheTest {
 
     @Test
     void aLoaderThatThrowsAnErrorStillCompletesTheWaitersWithATypedFailure() throws Exception {
-        LookupCache cache = new LookupCache(Duration.ofSeconds(300), Duration.ofSeconds(5), 100, WAIT, clock);
+        LookupCache cache = new LookupCache(Duration.ofSeconds(300), Duration.ofSeconds(5), 100, WAIT, 100, clock);
         DaneName n = name("a.example.com");
         CountDownLatch release = new CountDownLatch(1);
         ExecutorService pool = Executors.newFixedThreadPool(2);
@@ -204,7 +204,7 @@ class LookupCacheTest {
 
     @Test
     void aRuntimeExceptionFromTheLoaderIsATypedFailureNotAnException() throws Exception {
-        LookupCache cache = new LookupCache(Duration.ofSeconds(300), Duration.ofSeconds(5), 100, WAIT, clock);
+        LookupCache cache = new LookupCache(Duration.ofSeconds(300), Duration.ofSeconds(5), 100, WAIT, 100, clock);
 
         TlsaLookup seen = cache.get(name("a.example.com"), x -> {
             throw new IllegalStateException("boom");
@@ -217,7 +217,7 @@ class LookupCacheTest {
     @Test
     void aWaiterGivesUpAtItsOwnDeadlineWhenTheSharedQueryHangs() throws Exception {
         Duration wait = Duration.ofMillis(300);
-        LookupCache cache = new LookupCache(Duration.ofSeconds(300), Duration.ofSeconds(5), 100, wait, clock);
+        LookupCache cache = new LookupCache(Duration.ofSeconds(300), Duration.ofSeconds(5), 100, wait, 100, clock);
         DaneName n = name("a.example.com");
         CountDownLatch release = new CountDownLatch(1);
         ExecutorService pool = Executors.newFixedThreadPool(2);
@@ -229,6 +229,36 @@ class LookupCacheTest {
 
             assertThat(seen.status()).isEqualTo(DnssecStatus.TIMEOUT);
             assertThat(seen.detail()).contains("another request started");
+        } finally {
+            release.countDown();
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void beyondTheConcurrentLookupLimitANewNameFailsFastAsBusyWhileWaitersOfARunningLookupStillWait()
+            throws Exception {
+        LookupCache cache = new LookupCache(Duration.ofSeconds(300), Duration.ofSeconds(5), 100, WAIT, 1, clock);
+        DaneName slow = name("blackholed.example.com");
+        DaneName other = name("b.example.com");
+        CountDownLatch release = new CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            Future<TlsaLookup> first = slowQuery(pool, cache, slow, release, () -> load(DnssecStatus.TIMEOUT, 0));
+            Future<TlsaLookup> waiter = pool.submit(() -> cache.get(slow, x -> load(DnssecStatus.SECURE, 60)));
+            Thread.sleep(200); // the waiter joins the running lookup
+
+            TlsaLookup busy = cache.get(other, x -> load(DnssecStatus.SECURE, 60));
+
+            assertThat(busy.status()).isEqualTo(DnssecStatus.BUSY);
+            assertThat(busy.detail()).contains("max-concurrent-lookups", "b.example.com");
+            assertThat(loads).as("the busy name caused no query").hasValue(0);
+            release.countDown();
+            assertThat(first.get(5, TimeUnit.SECONDS).status()).isEqualTo(DnssecStatus.TIMEOUT);
+            assertThat(waiter.get(5, TimeUnit.SECONDS).detail()).as("the waiter shared the running lookup")
+                    .isEqualTo("load 1");
+            // the slot is free again, and BUSY was not cached
+            assertThat(cache.get(other, x -> load(DnssecStatus.SECURE, 60)).status()).isEqualTo(DnssecStatus.SECURE);
         } finally {
             release.countDown();
             pool.shutdownNow();

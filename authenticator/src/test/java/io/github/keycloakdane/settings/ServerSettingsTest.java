@@ -31,6 +31,7 @@ class ServerSettingsTest {
         assertThat(config.dns().maxTtl()).isEqualTo(Duration.ofSeconds(300));
         assertThat(config.dns().negativeTtl()).isEqualTo(Duration.ofSeconds(5));
         assertThat(config.dns().cacheSize()).isEqualTo(10_000);
+        assertThat(config.dns().maxConcurrentLookups()).isEqualTo(32);
         assertThat(config.matchPolicy().eeNameCheck()).isFalse();
         assertThat(config.matchPolicy().pkixEnabled()).isFalse();
         assertThat(config.allowList().admits(DaneName.parse("any.example.com"))).isTrue();
@@ -45,6 +46,7 @@ class ServerSettingsTest {
                 "allow-list", "*._device.example.com,.example.org", "ee-name-check", "TRUE"));
         options.put("proxy-identity-header", " X-Dane-Authenticated ");
         options.put("trust-proxy-identity", "true");
+        options.put("max-concurrent-lookups", "3");
 
         ServerSettings config = ServerSettings.parse(o -> options.get(o.key));
 
@@ -63,6 +65,7 @@ class ServerSettingsTest {
         assertThat(config.allowList().admits(DaneName.parse("sensor7._device.example.net"))).isFalse();
         assertThat(config.proxyIdentityHeader()).isEqualTo("X-Dane-Authenticated");
         assertThat(config.trustProxyIdentity()).isTrue();
+        assertThat(config.dns().maxConcurrentLookups()).isEqualTo(3);
     }
 
     @Test
@@ -91,6 +94,7 @@ class ServerSettingsTest {
             "timeout|2s",
             "cache-max-ttl|-1",
             "cache-size|many",
+            "max-concurrent-lookups|0",
             "allow-list|bad/entry.example.com",
             "ee-name-check|1",
             "proxy-identity-header|X Dane",

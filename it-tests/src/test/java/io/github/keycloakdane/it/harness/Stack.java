@@ -5,6 +5,7 @@ import io.github.keycloakdane.testing.TestPki.Issued;
 import org.keycloak.admin.client.Keycloak;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 
 /**
  * The real-component stack a scenario runs against, started in dependency order and stopped in reverse:
@@ -35,6 +37,7 @@ public final class Stack implements AutoCloseable {
         private final List<String> keycloakOptions = new ArrayList<>();
         private Consumer<KnotDns.Builder> knot;
         private String proxyTrustedAddresses = "127.0.0.1";
+        private UnaryOperator<InetSocketAddress> dnsInFront = UnaryOperator.identity();
 
         private Builder() {
         }
@@ -85,6 +88,15 @@ public final class Stack implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Puts something between Keycloak and Knot: called with Knot's address once Knot serves, it returns the
+         * address Keycloak's resolver option names (e.g. a fault-injecting DNS fixture forwarding to Knot).
+         */
+        public Builder dnsInFront(UnaryOperator<InetSocketAddress> interposer) {
+            this.dnsInFront = interposer;
+            return this;
+        }
+
         public Stack start() throws IOException {
             Stack stack = new Stack();
             try {
@@ -121,7 +133,7 @@ public final class Stack implements AutoCloseable {
             b.knot.accept(kb);
             knot = kb.start();
             trustAnchorFile = Files.writeString(dir.resolve("trust-anchors.zone"), knot.trustAnchor());
-            options.addAll(KeycloakOptions.dane(knot.address(), trustAnchorFile));
+            options.addAll(KeycloakOptions.dane(b.dnsInFront.apply(knot.address()), trustAnchorFile));
         }
         options.addAll(KeycloakOptions.nginxCertLookup());
         options.addAll(KeycloakOptions.behindProxy(b.proxyTrustedAddresses));
