@@ -2,7 +2,6 @@ package io.github.keycloakdane.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.nimbusds.jwt.JWTClaimsSet;
-import io.github.keycloakdane.it.harness.RawHttp;
 import io.github.keycloakdane.it.harness.SharedStack;
 import io.github.keycloakdane.it.harness.Stack;
 import io.github.keycloakdane.it.harness.TlsHttp;
@@ -91,7 +90,7 @@ class AuthDaneSettingsIT {
         String pem = URLEncoder.encode(TestPki.pem(List.of(laptop.cert())), StandardCharsets.UTF_8);
         Instant since = Instant.now();
 
-        TlsHttp.Response response = RawHttp.postFormFrom(InetAddress.getByName("127.0.0.2"),
+        TlsHttp.Response response = TlsHttp.postFormFrom(InetAddress.getByName("127.0.0.2"),
                 URI.create(stack.keycloak().realmUri(REALM) + "/protocol/openid-connect/token"),
                 Map.of("grant_type", "password", "client_id", CLIENT),
                 Map.of(HEADER, CAROL, "ssl-client-cert", pem));

@@ -3,7 +3,6 @@ package io.github.keycloakdane.it;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.github.keycloakdane.it.harness.ItConfig;
 import io.github.keycloakdane.it.harness.KeycloakOptions;
-import io.github.keycloakdane.it.harness.RawHttp;
 import io.github.keycloakdane.it.harness.Stack;
 import io.github.keycloakdane.it.harness.TlsHttp;
 import io.github.keycloakdane.settings.ServerOption;
@@ -88,7 +87,7 @@ class CertificateHeaderTrustIT {
     /** No TLS, no private key: only the device's public certificate in nginx's header, from 127.0.0.2. */
     private static TlsHttp.Response forgedStraightToKeycloak(Stack stack, Issued device) throws IOException {
         String pem = URLEncoder.encode(TestPki.pem(List.of(device.cert())), StandardCharsets.UTF_8);
-        return RawHttp.postFormFrom(InetAddress.getByName("127.0.0.2"),
+        return TlsHttp.postFormFrom(InetAddress.getByName("127.0.0.2"),
                 URI.create(stack.keycloak().realmUri(REALM) + "/protocol/openid-connect/token"),
                 Map.of("grant_type", "client_credentials", "client_id", "sensor7"),
                 Map.of(KeycloakOptions.CLIENT_CERT_HEADER, pem));

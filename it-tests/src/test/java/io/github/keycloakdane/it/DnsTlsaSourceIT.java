@@ -415,7 +415,7 @@ class DnsTlsaSourceIT {
         assertThat(third.status()).as(third.detail()).isEqualTo(DnssecStatus.SECURE);
         assertThat(third.records()).containsExactly(record(3, 1, 1, data));
 
-        knot.deleteName(ZONE, "late._client");
+        knot.delete(ZONE, "late._client", Type.ANY);
         assertThat(source().lookup(late).status()).isEqualTo(DnssecStatus.NXDOMAIN);
     }
 

@@ -3,7 +3,6 @@ package io.github.keycloakdane.it;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.nimbusds.jwt.JWTClaimsSet;
 import io.github.keycloakdane.it.harness.KeycloakOptions;
-import io.github.keycloakdane.it.harness.RawHttp;
 import io.github.keycloakdane.it.harness.SharedStack;
 import io.github.keycloakdane.it.harness.Stack;
 import io.github.keycloakdane.it.harness.TlsHttp;
@@ -154,11 +153,11 @@ class StackIT {
         Map<String, String> forged = Map.of(KeycloakOptions.CLIENT_CERT_HEADER, escapedPem(device));
 
         // 127.0.0.2 is loopback too, but not in proxy-trusted-addresses=127.0.0.1
-        TlsHttp.Response untrusted = RawHttp.postFormFrom(InetAddress.getByName("127.0.0.2"), direct, form, forged);
-        TlsHttp.Response claimsTrust = RawHttp.postFormFrom(InetAddress.getByName("127.0.0.2"), direct, form,
+        TlsHttp.Response untrusted = TlsHttp.postFormFrom(InetAddress.getByName("127.0.0.2"), direct, form, forged);
+        TlsHttp.Response claimsTrust = TlsHttp.postFormFrom(InetAddress.getByName("127.0.0.2"), direct, form,
                 Map.of(KeycloakOptions.CLIENT_CERT_HEADER, escapedPem(device), "X-Forwarded-Trusted-Proxy", "true"));
         // any local process on 127.0.0.1 is indistinguishable from nginx: the trust boundary is the address
-        TlsHttp.Response sameAddressAsNginx = RawHttp.postFormFrom(InetAddress.getByName("127.0.0.1"), direct, form,
+        TlsHttp.Response sameAddressAsNginx = TlsHttp.postFormFrom(InetAddress.getByName("127.0.0.1"), direct, form,
                 forged);
 
         assertThat(untrusted.status()).isEqualTo(401);

@@ -84,7 +84,7 @@ class TestcontainersKeycloakIT {
             admin.realm(REALM).clients().create(client).close();
 
             String pem = TestPki.pem(List.of(device.cert()));
-            TlsHttp.Response response = TlsHttp.plain().postForm(
+            TlsHttp.Response response = TlsHttp.trusting().postForm(
                     URI.create(keycloak.getAuthServerUrl() + "/realms/" + REALM + "/protocol/openid-connect/token"),
                     Map.of("grant_type", "client_credentials", "client_id", "container"),
                     "ssl-client-cert", URLEncoder.encode(pem, StandardCharsets.UTF_8));

@@ -7,14 +7,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 
 /**
- * The stack of {@code scripts/demo.sh}: the ITs' own configuration ({@link SharedStack#configuration()}) under the
- * name "demo", so that the demo runs exactly what the tests run and no third copy of the Knot and nginx settings
- * exists. Publishes the given TLSA records in example.test, writes what the script needs as shell variables, and
- * keeps running until it is stopped (SIGTERM: the shutdown hooks stop nginx, Keycloak and Knot).
- *
- * <p>Arguments: the file to write the variables to ({@code DNS_PORT}, {@code TRUST_ANCHORS}, {@code TLS_CA},
- * {@code KEYCLOAK_URL}, {@code PUBLIC_URL}), then zone-file lines to publish, e.g.
- * {@code "sensor7._device.example.test. IN TLSA 3 1 1 HEX"}.
+ * The stack of {@code scripts/demo.sh}: {@link SharedStack#configuration()} named "demo", so the demo runs what the
+ * tests run. Arguments: the file to write {@code DNS_PORT}, {@code TRUST_ANCHORS}, {@code TLS_CA},
+ * {@code KEYCLOAK_URL} and {@code PUBLIC_URL} to, then zone-file lines to publish in example.test. Runs until SIGTERM
+ * (the shutdown hooks stop nginx, Keycloak and Knot).
  */
 public final class DemoStack {
 

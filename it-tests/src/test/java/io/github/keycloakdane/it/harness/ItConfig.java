@@ -5,15 +5,15 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 /**
- * The paths failsafe hands to the ITs as system properties (see it-tests/pom.xml), with fallbacks for a run from the
- * IDE with the it-tests module as working directory.
+ * The paths failsafe hands to the ITs as system properties (it-tests/pom.xml), with fallbacks for a run from the IDE
+ * with it-tests as working directory.
  */
 public final class ItConfig {
 
     private ItConfig() {
     }
 
-    /** The unpacked Keycloak distribution ({@code keycloak.dist}; by default {@code target/keycloak-VERSION}). */
+    /** {@code keycloak.dist}, by default {@code target/keycloak-VERSION}. */
     public static Path keycloakDist() {
         Path dist = path("keycloak.dist", "target/keycloak-" + System.getProperty("keycloak.version"));
         if (!Files.isExecutable(dist.resolve("bin/kc.sh"))) {
@@ -35,26 +35,21 @@ public final class ItConfig {
 
     /** The realm JSON of realm-config ({@code dane.realm}), when it exists. */
     public static Optional<Path> daneRealm() {
-        Path realm = path("dane.realm", "../realm-config/dane-realm.json");
-        return Files.isRegularFile(realm) ? Optional.of(realm) : Optional.empty();
+        return Optional.of(path("dane.realm", "../realm-config/dane-realm.json")).filter(Files::isRegularFile);
     }
 
-    /** Root of the per-instance working directories ({@code it.workdir}), e.g. {@code target/it}. */
+    /** Root of the instance directories ({@code it.workdir}). */
     public static Path workDir() {
         return path("it.workdir", "target/it");
     }
 
     /**
-     * Extra JVM options for every Keycloak (its {@code JAVA_OPTS_APPEND}), from {@code -Dkeycloak.javaOptsAppend=...},
-     * e.g. {@code -agentlib:jdwp=transport=dt_socket,server=y,suspend=n,address=127.0.0.1:8787} to debug the
-     * provider. Default: {@value #DEFAULT_KEYCLOAK_JAVA_OPTS_APPEND}.
+     * Every Keycloak's {@code JAVA_OPTS_APPEND}, from {@code -Dkeycloak.javaOptsAppend=...} (e.g. a jdwp agent to
+     * debug the provider); by default C1 only, which starts Keycloak faster on 2 cores.
      */
     public static String keycloakJavaOptsAppend() {
-        return System.getProperty("keycloak.javaOptsAppend", DEFAULT_KEYCLOAK_JAVA_OPTS_APPEND);
+        return System.getProperty("keycloak.javaOptsAppend", "-XX:TieredStopAtLevel=1");
     }
-
-    /** C1 only: Keycloak starts faster on 2 cores; the tests never run long enough to miss C2. */
-    public static final String DEFAULT_KEYCLOAK_JAVA_OPTS_APPEND = "-XX:TieredStopAtLevel=1";
 
     private static Path path(String property, String fallback) {
         return Path.of(System.getProperty(property, fallback)).toAbsolutePath().normalize();

@@ -1,5 +1,6 @@
 package io.github.keycloakdane.it.harness;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.DatagramSocket;
@@ -11,24 +12,17 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * One server process of the harness (Keycloak, nginx, Knot), with everything around its life written once: a
- * directory of its own ({@link DirLease}), the stop of a process that a killed run left there, free ports and a
- * retry when another process takes one first, the wait until it serves, a JVM shutdown hook, and the command line and
- * log tails that a failed start shows.
- *
- * <p>A subclass says how to prepare its directory ({@link #prepare()}), what to run on which ports
- * ({@link #command()}), when it serves ({@link #notReady()}) and which files tell what went wrong
- * ({@link #diagnosticFiles()}). {@link #close()} stops the process with all its children (SIGTERM, SIGKILL after
- * 30 s) and frees the directory; the shutdown hook does the same if a test never gets there.
+ * One server process of the harness (Keycloak, nginx, Knot) with its life written once: a directory of its own
+ * ({@link DirLease}), the stop of what a killed run left there, a retry when another process takes a port first, the
+ * wait until it serves, a JVM shutdown hook, and the diagnostics of a failed start. {@link #close()} stops the
+ * process with all its children (SIGTERM, SIGKILL after 30 s) and frees the directory.
  */
 public abstract class ManagedProcess implements AutoCloseable {
 
@@ -46,15 +40,10 @@ public abstract class ManagedProcess implements AutoCloseable {
     private final Duration startTimeout;
     private final Thread shutdownHook;
     private DirLease lease;
-    private Path dir;
     private volatile Process process;
     private List<String> command = List.of();
 
-    /**
-     * @param name       for messages, e.g. {@code keycloak-stack}
-     * @param dir        the preferred directory ({@code DIR.2}, {@code .3}, ... while other runs hold it)
-     * @param outputName the file in the directory that gets the process's stdout and stderr
-     */
+    /** {@code dir} is the preferred directory, {@code outputName} the file there that gets stdout and stderr. */
     protected ManagedProcess(String name, Path dir, String outputName, Duration startTimeout) {
         this.name = name;
         this.preferredDir = dir.toAbsolutePath().normalize();
@@ -79,29 +68,20 @@ public abstract class ManagedProcess implements AutoCloseable {
     protected void environment(Map<String, String> env) {
     }
 
-    // ------------------------------------------------------------------------------------------------ lifecycle
-
     /** Starts the process and waits until it serves; on failure, everything is stopped again. */
     protected final void start() throws IOException {
         lease = DirLease.acquire(preferredDir);
-        dir = lease.dir();
         try {
             // with the lease held, a process found here belongs to a run whose JVM died before its shutdown hook ran
             stopStale();
             prepare();
-        } catch (IOException | RuntimeException e) {
-            lease.close();
-            throw e;
-        }
-        Runtime.getRuntime().addShutdownHook(shutdownHook);
-        try {
+            Runtime.getRuntime().addShutdownHook(shutdownHook);
             for (int attempt = 1; ; attempt++) {
                 command = command();
-                ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
+                ProcessBuilder pb = new ProcessBuilder(command).directory(dir().toFile()).redirectErrorStream(true)
                         .redirectOutput(output().toFile());
                 environment(pb.environment());
                 process = pb.start();
-                Files.writeString(pidFile(), Long.toString(process.pid()));
                 try {
                     awaitReady();
                     return;
@@ -144,8 +124,8 @@ public abstract class ManagedProcess implements AutoCloseable {
         stopProcess();
         try {
             Runtime.getRuntime().removeShutdownHook(shutdownHook);
-        } catch (IllegalStateException | IllegalArgumentException e) {
-            // the JVM is shutting down already, or the hook was never added
+        } catch (IllegalStateException e) {
+            // the JVM is shutting down already
         }
         if (lease != null) {
             lease.close();
@@ -153,37 +133,18 @@ public abstract class ManagedProcess implements AutoCloseable {
     }
 
     private synchronized void stopProcess() {
-        Process p = process;
-        if (p != null) {
-            stopTree(p.toHandle());
+        if (process != null) {
+            stopTree(process.toHandle());
             process = null;
-            try {
-                Files.deleteIfExists(pidFile());
-            } catch (IOException e) {
-                // harmless: the next start checks the command line before it stops anything
-            }
         }
     }
 
-    /**
-     * Stops what an earlier run left in this directory: the pid in the pid file if its command line names the
-     * directory (so a recycled pid is left alone), and any other process whose command line does (a child that
-     * outlived its parent).
-     */
-    private void stopStale() throws IOException {
-        String marker = dir + "/";
-        if (Files.isRegularFile(pidFile())) {
-            try {
-                ProcessHandle.of(Long.parseLong(Files.readString(pidFile()).strip()))
-                        .filter(h -> commandLine(h).contains(marker)).ifPresent(ManagedProcess::stopTree);
-            } catch (NumberFormatException e) {
-                // nothing usable there
-            }
-            Files.deleteIfExists(pidFile());
-        }
+    /** Stops every process whose command line names this directory: the server or a child that outlived it. */
+    private void stopStale() {
+        String marker = dir() + "/";
         long self = ProcessHandle.current().pid();
-        ProcessHandle.allProcesses().filter(h -> h.pid() != self && commandLine(h).contains(marker)).toList()
-                .forEach(ManagedProcess::stopTree);
+        ProcessHandle.allProcesses().filter(h -> h.pid() != self && h.info().commandLine().orElse("").contains(marker))
+                .toList().forEach(ManagedProcess::stopTree);
     }
 
     /**
@@ -191,58 +152,36 @@ public abstract class ManagedProcess implements AutoCloseable {
      * re-parents are not lost), then SIGKILL to whatever is still alive after the grace period.
      */
     private static void stopTree(ProcessHandle root) {
-        List<ProcessHandle> all = new ArrayList<>();
-        all.add(root);
-        root.descendants().forEach(all::add);
+        List<ProcessHandle> all = Stream.concat(Stream.of(root), root.descendants()).toList();
         all.forEach(ProcessHandle::destroy);
         long deadline = System.nanoTime() + STOP_GRACE.toNanos();
-        List<CompletableFuture<ProcessHandle>> killed = new ArrayList<>();
         for (ProcessHandle h : all) {
             try {
                 h.onExit().get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             } catch (Exception e) {
                 h.destroyForcibly();
-                killed.add(h.onExit());
+                h.onExit().completeOnTimeout(h, 10, TimeUnit.SECONDS).join();
             }
         }
-        try {
-            CompletableFuture.allOf(killed.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            // nothing more to do
-        }
     }
 
-    private static String commandLine(ProcessHandle h) {
-        return h.info().commandLine().orElse("");
-    }
-
-    // ------------------------------------------------------------------------------------------------ accessors
-
-    /** For messages, e.g. {@code keycloak-stack}. */
     protected String name() {
         return name;
     }
 
-    /** The directory this instance holds. */
     protected Path dir() {
-        return dir;
+        return lease.dir();
     }
 
     /** The process's console output (stdout and stderr) of the current, or last, start. */
     protected Path output() {
-        return dir.resolve(outputName);
-    }
-
-    private Path pidFile() {
-        return dir.resolve("harness.pid");
+        return dir().resolve(outputName);
     }
 
     /** The command line and the last lines of the output and of every {@link #diagnosticFiles() diagnostic file}. */
     protected String diagnostics() {
         StringBuilder s = new StringBuilder("--- command ---\n").append(String.join(" ", command)).append('\n');
-        List<Path> files = new ArrayList<>(List.of(output()));
-        files.addAll(diagnosticFiles());
-        for (Path f : files) {
+        for (Path f : Stream.concat(Stream.of(output()), diagnosticFiles().stream()).toList()) {
             List<String> lines = read(f).lines().toList();
             s.append("--- ").append(f).append(" ---\n")
                     .append(String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size())))
@@ -253,10 +192,8 @@ public abstract class ManagedProcess implements AutoCloseable {
 
     @Override
     public String toString() {
-        return getClass().getSimpleName() + "[" + name + ", " + (dir == null ? "not started" : dir) + "]";
+        return getClass().getSimpleName() + "[" + name + ", " + (lease == null ? "not started" : dir()) + "]";
     }
-
-    // ------------------------------------------------------------------------------------------------ helpers
 
     /** A port free on 127.0.0.1 for both TCP and UDP at the time of the call (a race lost for it is retried). */
     protected static int freePort() {
@@ -273,7 +210,6 @@ public abstract class ManagedProcess implements AutoCloseable {
         throw new UncheckedIOException(new IOException("no port free for both UDP and TCP on " + LOOPBACK));
     }
 
-    /** Whether something accepts TCP connections on 127.0.0.1:{@code port}. */
     protected static boolean accepts(int port) {
         try (Socket socket = new Socket()) {
             socket.connect(new InetSocketAddress(LOOPBACK, port), 500);
@@ -314,15 +250,10 @@ public abstract class ManagedProcess implements AutoCloseable {
 
     /** An executable on the PATH or in /usr/sbin, /usr/local/sbin. */
     static Path binary(String name, String hint) {
-        List<Path> candidates = new ArrayList<>();
-        for (String d : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
-            if (!d.isEmpty()) {
-                candidates.add(Path.of(d, name));
-            }
-        }
-        candidates.add(Path.of("/usr/sbin", name));
-        candidates.add(Path.of("/usr/local/sbin", name));
-        return candidates.stream().filter(Files::isExecutable).findFirst()
+        String dirs = System.getenv().getOrDefault("PATH", "") + File.pathSeparator + "/usr/sbin" + File.pathSeparator
+                + "/usr/local/sbin";
+        return Stream.of(dirs.split(File.pathSeparator)).filter(d -> !d.isEmpty()).map(d -> Path.of(d, name))
+                .filter(Files::isExecutable).findFirst()
                 .orElseThrow(() -> new IllegalStateException(name + " not found (" + hint + ")"));
     }
 }

@@ -11,6 +11,8 @@ import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509ExtendedKeyManager;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -24,32 +26,25 @@ import java.security.Principal;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
- * HTTP(S) client for the ITs: a {@link HttpClient} (HTTP/1.1, no redirects followed) whose TLS layer trusts exactly
- * the given certificates (hostname verification on, so server certificates need an IP SAN 127.0.0.1; see
- * {@code TestPki.tlsServer}) and, optionally, presents a client certificate chain with its private key, whatever the
- * server's CertificateRequest lists as acceptable CAs (an expired or self-signed DANE certificate is presented as it
- * is). Instances are immutable; {@link #withClientCertificate} returns a new one.
- *
- * <pre>{@code
- * TlsHttp http = TlsHttp.trusting(stack.serverTrust()).withClientCertificate(device, ca.cert());
- * TlsHttp.Response r = http.postForm(tokenUri, Map.of("grant_type", "client_credentials", "client_id", "dev"));
- * }</pre>
+ * HTTP(S) client of the ITs (HTTP/1.1, redirects not followed): trusts exactly the given certificates, with hostname
+ * verification (server certificates need the IP SAN 127.0.0.1), and presents a chosen client certificate chain as it
+ * is, whatever CAs the server asks for and however expired or self-signed it is. Immutable. Also a form POST from a
+ * chosen source address with forged headers ({@link #postFormFrom}).
  */
 public final class TlsHttp {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String FORM = "application/x-www-form-urlencoded";
 
-    /** Status and body of a response. */
     public record Response(int status, String body) {
 
-        /** The body parsed as JSON. */
         public JsonNode json() {
             try {
                 return JSON.readTree(body);
@@ -74,12 +69,7 @@ public final class TlsHttp {
                 .sslContext(sslContext(this.trusted, clientKey, clientChain)).build();
     }
 
-    /** For plain http:// only (its TLS context trusts nothing). */
-    public static TlsHttp plain() {
-        return trusting(List.of());
-    }
-
-    /** Trusts exactly these certificates (CA or server certificates) as anchors; presents no client certificate. */
+    /** Trusts exactly these certificates (CA or server certificates) as anchors; none for plain http:// only. */
     public static TlsHttp trusting(Collection<X509Certificate> trustAnchors) {
         return new TlsHttp(List.copyOf(trustAnchors), null, List.of());
     }
@@ -90,18 +80,17 @@ public final class TlsHttp {
 
     /** The same trust, presenting the leaf (and any issuers after it) with the leaf's private key. */
     public TlsHttp withClientCertificate(Issued leaf, X509Certificate... issuers) {
-        List<X509Certificate> chain = new ArrayList<>(List.of(leaf.cert()));
-        chain.addAll(List.of(issuers));
-        return new TlsHttp(trusted, leaf.keyPair().getPrivate(), chain);
+        return new TlsHttp(trusted, leaf.keyPair().getPrivate(),
+                Stream.concat(Stream.of(leaf.cert()), Stream.of(issuers)).toList());
     }
 
     public Response get(URI uri) {
         return send(HttpRequest.newBuilder(uri).GET());
     }
 
-    /** POST application/x-www-form-urlencoded (fields in the map's order), with extra headers as name, value pairs. */
+    /** A form POST (fields in the map's order), with extra headers as name, value pairs. */
     public Response postForm(URI uri, Map<String, String> form, String... headerNameValues) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri).header("Content-Type", "application/x-www-form-urlencoded")
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri).header("Content-Type", FORM)
                 .POST(HttpRequest.BodyPublishers.ofString(formBody(form)));
         for (int i = 0; i < headerNameValues.length; i += 2) {
             b.header(headerNameValues[i], headerNameValues[i + 1]);
@@ -122,18 +111,46 @@ public final class TlsHttp {
         }
     }
 
-    static String formBody(Map<String, String> form) {
+    /**
+     * A form POST over a plain socket from {@code localAddress} (e.g. 127.0.0.2, which is not in
+     * {@code proxy-trusted-addresses}; java.net.http cannot choose it on Java 17), with the headers sent exactly as
+     * given. HTTP/1.0, so that the answer is neither chunked nor kept alive.
+     */
+    public static Response postFormFrom(InetAddress localAddress, URI uri, Map<String, String> form,
+                                        Map<String, String> headers) {
+        if (!"http".equals(uri.getScheme())) {
+            throw new IllegalArgumentException("plain http only: " + uri);
+        }
+        String body = formBody(form); // URL-encoded: ASCII
+        String request = "POST " + uri.getRawPath() + " HTTP/1.0\r\nHost: " + uri.getRawAuthority() + "\r\n"
+                + "Content-Type: " + FORM + "\r\nContent-Length: " + body.length() + "\r\n"
+                + headers.entrySet().stream().map(h -> h.getKey() + ": " + h.getValue() + "\r\n")
+                .collect(Collectors.joining()) + "\r\n" + body;
+        try (Socket s = new Socket()) {
+            s.bind(new InetSocketAddress(localAddress, 0));
+            s.connect(new InetSocketAddress(uri.getHost(), uri.getPort()), 10_000);
+            s.setSoTimeout(30_000);
+            s.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+            String response = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            int headerEnd = response.indexOf("\r\n\r\n");
+            if (headerEnd < 0) {
+                throw new IOException("no HTTP response: " + response);
+            }
+            int status = Integer.parseInt(response.substring(0, headerEnd).split(" ")[1]);
+            return new Response(status, response.substring(headerEnd + 4));
+        } catch (IOException e) {
+            throw new UncheckedIOException("POST " + uri + " from " + localAddress + ": " + e, e);
+        }
+    }
+
+    private static String formBody(Map<String, String> form) {
         return form.entrySet().stream()
                 .map(e -> URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8) + "="
                         + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
                 .collect(Collectors.joining("&"));
     }
 
-    /**
-     * An SSLContext trusting exactly {@code trustAnchors} (JDK PKIX validation, so hostname verification by the
-     * HttpClient still applies) and, when {@code clientKey} is given, presenting {@code clientChain}; e.g. for HtmlUnit
-     * or the admin client.
-     */
+    /** The TLS layer of this class, for HtmlUnit and the admin client: {@code clientKey} may be null. */
     public static SSLContext sslContext(List<X509Certificate> trustAnchors, PrivateKey clientKey,
                                         List<X509Certificate> clientChain) {
         try {
@@ -154,10 +171,7 @@ public final class TlsHttp {
         }
     }
 
-    /**
-     * Always offers its one key and chain when the key type fits, regardless of the CA names in the server's
-     * CertificateRequest and of the certificate's validity: the tests decide what is presented, the server decides.
-     */
+    /** Offers its one key and chain whenever the key type fits: the tests decide what is presented. */
     private static final class FixedClientKeyManager extends X509ExtendedKeyManager {
         private static final String ALIAS = "client";
         private final PrivateKey key;

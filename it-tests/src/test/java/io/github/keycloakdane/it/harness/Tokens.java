@@ -18,46 +18,31 @@ public final class Tokens {
     private Tokens() {
     }
 
-    /** The realm's signing keys, fetched from {@code REALM/protocol/openid-connect/certs} with {@code http}. */
-    private static JWKSet jwks(TlsHttp http, URI realmUri) {
-        TlsHttp.Response r = http.get(URI.create(realmUri + "/protocol/openid-connect/certs"));
-        if (r.status() != 200) {
-            throw new IllegalStateException("JWKS of " + realmUri + ": " + r);
-        }
-        try {
-            return JWKSet.parse(r.body());
-        } catch (ParseException e) {
-            throw new IllegalStateException("bad JWKS from " + realmUri + ": " + r.body(), e);
-        }
-    }
-
     /**
-     * The claims of a signed JWT after checking its signature with the key of its {@code kid} in {@code keys}.
-     * Expiry, issuer and audience are left to the caller's assertions.
+     * The claims of {@code jwt} once its signature is verified with the key of its {@code kid} in the realm's JWKS
+     * ({@code REALM/protocol/openid-connect/certs}, fetched with {@code http}). Expiry, issuer and audience are left to
+     * the caller's assertions.
      */
-    private static JWTClaimsSet verify(String jwt, JWKSet keys) {
+    public static JWTClaimsSet verify(String jwt, TlsHttp http, URI realmUri) {
+        TlsHttp.Response certs = http.get(URI.create(realmUri + "/protocol/openid-connect/certs"));
+        if (certs.status() != 200) {
+            throw new IllegalStateException("JWKS of " + realmUri + ": " + certs);
+        }
         try {
             SignedJWT signed = SignedJWT.parse(jwt);
-            JWK jwk = keys.getKeyByKeyId(signed.getHeader().getKeyID());
-            if (jwk == null) {
-                throw new IllegalStateException("no key " + signed.getHeader().getKeyID() + " in the JWKS");
-            }
-            if (!(jwk instanceof AsymmetricJWK asymmetric)) {
-                throw new IllegalStateException("not an asymmetric key: " + jwk.getKeyType());
+            JWK jwk = JWKSet.parse(certs.body()).getKeyByKeyId(signed.getHeader().getKeyID());
+            if (!(jwk instanceof AsymmetricJWK key)) {
+                throw new IllegalStateException("no asymmetric key " + signed.getHeader().getKeyID() + " in "
+                        + certs.body());
             }
             JWSVerifier verifier = new DefaultJWSVerifierFactory()
-                    .createJWSVerifier(signed.getHeader(), asymmetric.toPublicKey());
+                    .createJWSVerifier(signed.getHeader(), key.toPublicKey());
             if (!signed.verify(verifier)) {
                 throw new IllegalStateException("bad signature on " + jwt);
             }
             return signed.getJWTClaimsSet();
         } catch (ParseException | JOSEException e) {
-            throw new IllegalStateException("cannot verify " + jwt, e);
+            throw new IllegalStateException("cannot verify " + jwt + " with " + certs.body(), e);
         }
-    }
-
-    /** {@link #jwks} then {@link #verify}. */
-    public static JWTClaimsSet verify(String jwt, TlsHttp http, URI realmUri) {
-        return verify(jwt, jwks(http, realmUri));
     }
 }
