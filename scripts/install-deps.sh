@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs, with apt-get, what the build, the tests and the demo need and this Debian machine lacks
-# (run as root or with sudo): Knot DNS and kdig, nginx, OpenSSL, curl, a JDK 17 and Maven.
+# (run as root or with sudo): Knot DNS and kdig, nginx, PostgreSQL, OpenSSL, curl, a JDK 17 and Maven.
 set -euo pipefail
 
 sudo_cmd=()
@@ -10,6 +10,8 @@ missing=()
 command -v knotd   >/dev/null 2>&1 || [ -x /usr/sbin/knotd ] || missing+=(knot)
 command -v kdig    >/dev/null 2>&1 || missing+=(knot-dnsutils)
 command -v nginx   >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+# the ITs run Debian's server binaries from /usr/lib/postgresql/VERSION/bin (not on the PATH)
+compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || missing+=(postgresql)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v curl    >/dev/null 2>&1 || missing+=(curl)
 command -v javac   >/dev/null 2>&1 || missing+=(openjdk-17-jdk-headless)

@@ -3,7 +3,9 @@ package io.github.keycloakdane.it.harness;
 import io.github.keycloakdane.settings.ServerOption;
 
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -47,13 +49,53 @@ public final class KeycloakOptions {
      * chain only if Keycloak's truststore can rebuild it (see the class comment).
      */
     public static List<String> nginxCertLookup() {
+        List<String> options = new ArrayList<>(List.of(NGINX_LOOKUP_PROVIDER));
+        options.addAll(nginxCertLookupSettings());
+        return options;
+    }
+
+    /** The lookup's choice, a build-time option ({@code kc.sh build}). */
+    public static final String NGINX_LOOKUP_PROVIDER = "--spi-x509cert-lookup--provider=nginx";
+
+    /** The nginx lookup's own settings, runtime options ({@code kc.sh start}). */
+    public static List<String> nginxCertLookupSettings() {
         return List.of(
-                "--spi-x509cert-lookup--provider=nginx",
                 spi("ssl-client-cert", CLIENT_CERT_HEADER),
                 spi("ssl-cert-chain-prefix", CHAIN_HEADER_PREFIX),
                 spi("certificate-chain-length", CHAIN_LENGTH),
                 spi("trust-proxy-verification", false));
     }
+
+    /**
+     * The build-time options of a production node behind nginx on PostgreSQL: the database vendor and the lookup.
+     * None of the {@code dane} SPI's options is build-time (an SPI's provider settings are read at start); it has
+     * one provider, so nothing to choose at build either.
+     */
+    public static List<String> productionBuild() {
+        return List.of("--db=postgres", NGINX_LOOKUP_PROVIDER);
+    }
+
+    /**
+     * The runtime options of a production node: its public URL ({@code --hostname}, nginx's origin), behind the proxy
+     * at {@code proxyAddress}, on the PostgreSQL database, the nginx lookup's settings, DANE's resolver (and trust
+     * anchors, null for the built-in IANA root anchors) and the searchable name attribute.
+     */
+    public static List<String> production(URI hostname, String proxyAddress, String dbUrl, String dbUser,
+                                          String dbPassword, String resolver, Path trustAnchorFile) {
+        List<String> options = new ArrayList<>(List.of("--hostname=" + hostname));
+        options.addAll(behindProxy(proxyAddress));
+        options.addAll(List.of("--db-url=" + dbUrl, "--db-username=" + dbUser, "--db-password=" + dbPassword));
+        options.addAll(nginxCertLookupSettings());
+        options.add(ServerOption.RESOLVER.spiOption() + "=" + resolver);
+        if (trustAnchorFile != null) {
+            options.add(ServerOption.TRUST_ANCHORS.spiOption() + "=" + trustAnchorFile);
+        }
+        options.add(SEARCHABLE_NAME);
+        return options;
+    }
+
+    /** Lets a client send only {@code dane_clientid}: the attribute is searchable. */
+    public static final String SEARCHABLE_NAME = "--spi-client--jpa--searchable-attributes=dane.clientid";
 
     /** The default x509cert-lookup: the chain the TLS layer saw (Keycloak serving HTTPS itself). */
     public static List<String> tlsCertLookup() {

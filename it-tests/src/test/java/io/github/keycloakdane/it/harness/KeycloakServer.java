@@ -5,6 +5,8 @@ import io.github.keycloakdane.testing.TestPki.Issued;
 import org.keycloak.admin.client.Keycloak;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -20,11 +22,14 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
- * A real Keycloak ({@code bin/kc.sh start-dev} of the unpacked distribution) on 127.0.0.1, for integration tests.
+ * A real Keycloak ({@code bin/kc.sh start-dev} of the unpacked distribution, or in {@link Builder#production production
+ * mode} {@code kc.sh build} then {@code kc.sh start --optimized}) on 127.0.0.1, for integration tests.
  *
  * <pre>{@code
  * try (KeycloakServer kc = KeycloakServer.builder("https").provider(ItConfig.daneJar())
@@ -44,12 +49,24 @@ import java.util.stream.Stream;
  * override: {@code --db=dev-mem}, {@code --cache=local}, {@code --http-management-scheme=http} and, in HTTPS mode,
  * {@code --https-client-auth=request}. Nothing from the test JVM's environment configures Keycloak; its JVM gets
  * {@code JAVA_OPTS_APPEND=}{@link ItConfig#keycloakJavaOptsAppend()}.
+ *
+ * <p>Production mode: {@code kc.sh build} with {@link #PRODUCTION_BUILD} and the caller's build options runs in
+ * {@code prepare} when they or the provider jars changed since the last build of this instance (its output in
+ * {@code build.log}); the start gets {@link #PRODUCTION_START}, no defaults, and the cluster transport (JGroups) on
+ * 127.0.0.1 and a port of its own ({@code --cache-embedded-network-bind-address/-port}, also owned).
  */
 public final class KeycloakServer extends ManagedProcess {
 
     private static final Set<String> OWNED = Set.of("--http-host", "--http-port", "--https-port",
             "--http-management-port", "--http-enabled", "--https-certificate-file", "--https-certificate-key-file",
-            "--import-realm", "--health-enabled");
+            "--import-realm", "--health-enabled", "--cache-embedded-network-bind-address",
+            "--cache-embedded-network-bind-port");
+    /** The build-time options every production build gets from the harness: its readiness check needs health. */
+    public static final List<String> PRODUCTION_BUILD = List.of("--health-enabled=true");
+    /** The start of a production node behind a TLS-terminating proxy: the build's options, plain HTTP inside. */
+    public static final List<String> PRODUCTION_START = List.of("start", "--optimized", "--http-enabled=true");
+    /** FD_SOCK2 listens on the JGroups port + this ({@code jgroups.fd.port-offset} of Keycloak's stacks). */
+    private static final int FD_SOCK_OFFSET = 50000;
 
     /** Collects the configuration; {@link #start()} may be called more than once (one server each time). */
     public static final class Builder {
@@ -60,6 +77,8 @@ public final class KeycloakServer extends ManagedProcess {
         private final List<String> options = new ArrayList<>();
         private Issued httpsCertificate;
         private Duration startTimeout = Duration.ofSeconds(180);
+        private List<String> buildOptions;
+        private Path distribution = ItConfig.keycloakDist();
 
         private Builder(String name) {
             this.name = ItConfig.plainName(name);
@@ -68,6 +87,16 @@ public final class KeycloakServer extends ManagedProcess {
         /** The instance directory (default {@code ItConfig.workDir()/keycloak-NAME}). */
         public Builder instanceDir(Path dir) {
             this.instanceDir = dir;
+            return this;
+        }
+
+        /**
+         * The installation to copy into {@code home/} (default: the unpacked distribution). Another production
+         * instance's {@link KeycloakServer#installation()} brings its build along: with the same build options and
+         * provider jars, this instance skips {@code kc.sh build}.
+         */
+        public Builder distribution(Path installation) {
+            this.distribution = installation.toAbsolutePath().normalize();
             return this;
         }
 
@@ -107,6 +136,21 @@ public final class KeycloakServer extends ManagedProcess {
             return this;
         }
 
+        /**
+         * Production mode: {@code kc.sh build} with these build-time options (e.g. {@code --db=postgres},
+         * {@code --spi-x509cert-lookup--provider=nginx}) plus {@link #PRODUCTION_BUILD}, then
+         * {@code kc.sh start --optimized} with the {@link #options runtime options}. HTTP only (TLS is the proxy's).
+         */
+        public Builder production(List<String> buildTimeOptions) {
+            buildTimeOptions.forEach(o -> {
+                if (OWNED.contains(optionName(o))) {
+                    throw new IllegalArgumentException(optionName(o) + " is set by the harness");
+                }
+            });
+            this.buildOptions = List.copyOf(buildTimeOptions);
+            return this;
+        }
+
         /** How long to wait for /health/ready (default 180 s). */
         public Builder startTimeout(Duration timeout) {
             this.startTimeout = timeout;
@@ -114,6 +158,9 @@ public final class KeycloakServer extends ManagedProcess {
         }
 
         public KeycloakServer start() throws IOException {
+            if (buildOptions != null && httpsCertificate != null) {
+                throw new IllegalArgumentException("production mode serves HTTP behind a proxy, not HTTPS");
+            }
             KeycloakServer server = new KeycloakServer(this);
             server.start();
             return server;
@@ -125,13 +172,16 @@ public final class KeycloakServer extends ManagedProcess {
         return new Builder(name);
     }
 
-    private final Path dist = ItConfig.keycloakDist();
+    private final Path dist;
     private final List<Path> providers;
     private final List<Path> realmImports;
     private final List<String> callerOptions;
     private final Issued httpsCertificate;
+    /** null: start-dev. */
+    private final List<String> buildOptions;
     private int port;
     private int managementPort;
+    private int clusterPort;
     private long startedAt;
     private Keycloak admin;
 
@@ -142,6 +192,8 @@ public final class KeycloakServer extends ManagedProcess {
         this.realmImports = List.copyOf(b.realmImports);
         this.callerOptions = List.copyOf(b.options);
         this.httpsCertificate = b.httpsCertificate;
+        this.buildOptions = b.buildOptions;
+        this.dist = b.distribution;
     }
 
     @Override
@@ -160,12 +212,78 @@ public final class KeycloakServer extends ManagedProcess {
             Path importDir = Files.createDirectories(home.resolve("data/import"));
             Files.copy(realm, importDir.resolve(realm.getFileName()), StandardCopyOption.REPLACE_EXISTING);
         }
+        if (buildOptions != null) {
+            build();
+        }
+    }
+
+    /** {@code kc.sh build}, unless this home was built with the same options and provider jars already. */
+    private void build() throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(home().resolve("bin/kc.sh").toString()));
+        cmd.addAll(productionBuildArguments(buildOptions));
+        Path marker = home().resolve(".harness-build");
+        // nothing of this instance's own path in it, so that a copy of a built home is recognised as built
+        StringBuilder wanted = new StringBuilder(String.join(" ", cmd.subList(1, cmd.size()))).append('\n');
+        for (Path jar : providers) {
+            wanted.append(jar).append(' ').append(Files.size(jar)).append(' ')
+                    .append(Files.getLastModifiedTime(jar)).append('\n');
+        }
+        if (read(marker).equals(wanted.toString())) {
+            return;
+        }
+        Files.deleteIfExists(marker);
+        long t0 = System.nanoTime();
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir().toFile()).redirectErrorStream(true)
+                .redirectOutput(buildLog().toFile());
+        environment(pb.environment());
+        Process p = pb.start();
+        try {
+            if (!p.waitFor(5, TimeUnit.MINUTES) || p.exitValue() != 0) {
+                p.destroyForcibly();
+                throw new IOException(name() + ": kc.sh build failed\n" + String.join(" ", cmd) + "\n"
+                        + read(buildLog()));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while building Keycloak", e);
+        }
+        Files.writeString(marker, wanted);
+        System.out.printf(Locale.ROOT, "[%s] kc.sh build in %.1f s%n", name(), (System.nanoTime() - t0) / 1e9);
+    }
+
+    /** {@code build} and its options as a production build of this harness runs them (and the README shows). */
+    public static List<String> productionBuildArguments(List<String> buildTimeOptions) {
+        List<String> args = new ArrayList<>(List.of("build"));
+        args.addAll(PRODUCTION_BUILD);
+        args.addAll(buildTimeOptions);
+        return args;
+    }
+
+    /** {@link #PRODUCTION_START} and the options, as a production start of this harness runs them (ports aside). */
+    public static List<String> productionStartArguments(List<String> runtimeOptions) {
+        List<String> args = new ArrayList<>(PRODUCTION_START);
+        args.addAll(runtimeOptions);
+        return args;
     }
 
     @Override
     protected List<String> command() throws IOException {
         port = freePort();
         managementPort = freePort();
+        if (buildOptions != null) {
+            clusterPort = clusterPort();
+            List<String> cmd = new ArrayList<>(List.of(home().resolve("bin/kc.sh").toString()));
+            cmd.addAll(PRODUCTION_START);
+            cmd.addAll(List.of("--http-host=127.0.0.1", "--http-port=" + port,
+                    "--http-management-port=" + managementPort, "--cache-embedded-network-bind-address=127.0.0.1",
+                    "--cache-embedded-network-bind-port=" + clusterPort));
+            if (!realmImports.isEmpty()) {
+                cmd.add("--import-realm");
+            }
+            cmd.addAll(callerOptions);
+            startedAt = System.nanoTime();
+            return cmd;
+        }
         List<String> cmd = new ArrayList<>(List.of(home().resolve("bin/kc.sh").toString(), "start-dev",
                 "--http-host=127.0.0.1", "--http-management-port=" + managementPort, "--health-enabled=true"));
         Map<String, String> defaults = new LinkedHashMap<>(Map.of("--db", "dev-mem", "--cache", "local",
@@ -236,7 +354,35 @@ public final class KeycloakServer extends ManagedProcess {
 
     @Override
     protected List<Path> diagnosticFiles() {
-        return List.of();
+        return buildOptions == null ? List.of() : List.of(buildLog());
+    }
+
+    private Path buildLog() {
+        return dir().resolve("build.log");
+    }
+
+    /**
+     * A JGroups port for this node: FD_SOCK2 listens on it + {@value #FD_SOCK_OFFSET}, so both must be free and the
+     * sum below 65536 (JGroups tries the next ports of its range itself when one is taken by then).
+     */
+    private static int clusterPort() {
+        for (int i = 0; i < 200; i++) {
+            int p = 10000 + ThreadLocalRandom.current().nextInt(65535 - FD_SOCK_OFFSET - 10000 - 20);
+            if (bindable(p) && bindable(p + FD_SOCK_OFFSET)) {
+                return p;
+            }
+        }
+        throw new IllegalStateException("no free JGroups port pair below " + (65536 - FD_SOCK_OFFSET));
+    }
+
+    private static boolean bindable(int port) {
+        try (ServerSocket s = new ServerSocket()) {
+            s.setReuseAddress(false);
+            s.bind(new InetSocketAddress(LOOPBACK, port));
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** Stops the admin client, then the server (kc.sh and its java child), and frees the directory. */
@@ -272,9 +418,10 @@ public final class KeycloakServer extends ManagedProcess {
         }
     }
 
+    /** Copies an installation, without its {@code data/} (wiped at every start anyway, and live in a running one). */
     private static void copyTree(Path from, Path to) throws IOException {
         try (Stream<Path> walk = Files.walk(from)) {
-            for (Path src : walk.toList()) {
+            for (Path src : walk.filter(p -> !p.startsWith(from.resolve("data"))).toList()) {
                 Path dst = to.resolve(from.relativize(src).toString());
                 if (Files.isDirectory(src, LinkOption.NOFOLLOW_LINKS)) {
                     Files.createDirectories(dst);
@@ -303,6 +450,11 @@ public final class KeycloakServer extends ManagedProcess {
     /** {@code BASE/realms/REALM}: the issuer when the request reached Keycloak directly. */
     public URI realmUri(String realm) {
         return URI.create(baseUri() + "/realms/" + realm);
+    }
+
+    /** The Keycloak installation this instance runs (for {@link Builder#distribution}). */
+    public Path installation() {
+        return home();
     }
 
     /** The Keycloak installation this instance runs. */

@@ -9,42 +9,89 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A real nginx on 127.0.0.1 terminating TLS in front of Keycloak, configured as the Keycloak guide configures it for
  * the {@code nginx} x509cert-lookup.
  *
  * <p>It requests a client certificate without judging it ({@code ssl_verify_client optional_no_ca}: nginx checks
- * that the client holds the key, nothing else) and proxies everything to Keycloak's HTTP port with
+ * that the client holds the key, nothing else) and proxies everything to Keycloak's HTTP port (several: round robin
+ * over an {@code upstream} group; {@link #upstreams(List)} changes them with a reload) with
  * {@value KeycloakOptions#CLIENT_CERT_HEADER} ({@code $ssl_client_escaped_cert}, the <b>leaf only</b>: nginx has no
  * variable for the client's intermediates), {@value KeycloakOptions#CLIENT_VERIFY_HEADER}
  * ({@code $ssl_client_verify}) and X-Forwarded-For/-Proto/-Host/-Port, and drops client-sent
  * {@code ssl-client-cert-chain_N}, {@code Forwarded} and {@code X-Forwarded-Trusted-Proxy} headers (a header nginx
- * sets replaces the client's; an empty value drops it).
+ * sets replaces the client's; an empty value drops it). For tests only, a request with {@value #NODE_HEADER}{@code : N}
+ * goes to upstream N instead of the next in turn.
  *
  * <p>Its directory holds {@code nginx.conf}, {@code server.pem}/{@code .key}, {@code access.log} (one line per
- * request with the upstream status, {@code $ssl_client_verify} and the client certificate's subject),
+ * request with the upstream status, {@code $ssl_client_verify}, the client certificate's subject and the upstream's
+ * address),
  * {@code error.log}, {@code nginx.out} and {@code tmp/}. It runs as {@code nginx -g 'daemon off;'}, master and one
  * worker.
  */
 public final class NginxProxy extends ManagedProcess {
 
+    /** The request header that pins a request to one upstream (its index); nginx does not forward it. */
+    public static final String NODE_HEADER = "X-Harness-Node";
+
     private final Path nginx = binary("nginx", "install nginx");
-    private final URI upstream;
+    private volatile List<URI> upstreams;
     private final Issued serverCertificate;
     private int port;
 
-    private NginxProxy(Path dir, URI upstream, Issued serverCertificate) {
+    private NginxProxy(Path dir, List<URI> upstreams, Issued serverCertificate) {
         super("nginx-" + dir.getParent().getFileName(), dir, "nginx.out", Duration.ofSeconds(15));
-        this.upstream = upstream;
+        this.upstreams = List.copyOf(upstreams);
         this.serverCertificate = serverCertificate;
     }
 
     /** nginx in {@code dir} serving {@code serverCertificate} in front of Keycloak's plain-HTTP {@code upstream}. */
     public static NginxProxy start(Path dir, URI upstream, Issued serverCertificate) throws IOException {
-        NginxProxy proxy = new NginxProxy(dir, upstream, serverCertificate);
+        return start(dir, List.of(upstream), serverCertificate);
+    }
+
+    /**
+     * nginx balancing over these plain-HTTP upstreams (none: every request gets 503 until {@link #upstreams(List)}):
+     * its public origin is known before the servers behind it start, as their {@code --hostname} needs.
+     */
+    public static NginxProxy start(Path dir, List<URI> upstreams, Issued serverCertificate) throws IOException {
+        NginxProxy proxy = new NginxProxy(dir, upstreams, serverCertificate);
         proxy.start();
         return proxy;
+    }
+
+    /**
+     * Replaces the upstreams: rewrites the configuration, reloads ({@code nginx -s reload}) and returns once the
+     * workers of the old configuration have exited, so that every later connection sees the new one.
+     */
+    public void upstreams(List<URI> servers) throws IOException {
+        upstreams = List.copyOf(servers);
+        Files.writeString(conf(), config());
+        ProcessHandle master = ProcessHandle.of(Long.parseLong(read(dir().resolve("nginx.pid")).strip()))
+                .orElseThrow(() -> new IOException("nginx is not running"));
+        List<ProcessHandle> oldWorkers = master.children().toList();
+        Process reload = new ProcessBuilder(nginx.toString(), "-p", dir() + "/", "-e", errorLog().toString(),
+                "-c", conf().toString(), "-s", "reload").redirectErrorStream(true).start();
+        try {
+            String out = new String(reload.getInputStream().readAllBytes());
+            if (!reload.waitFor(15, TimeUnit.SECONDS) || reload.exitValue() != 0) {
+                throw new IOException("nginx -s reload failed: " + out + "\n" + diagnostics());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        while (oldWorkers.stream().anyMatch(ProcessHandle::isAlive)
+                || master.children().allMatch(oldWorkers::contains)) {
+            if (System.nanoTime() > deadline) {
+                throw new IOException("nginx did not replace its workers after the reload\n" + diagnostics());
+            }
+            sleep(50);
+        }
     }
 
     @Override
@@ -86,13 +133,25 @@ public final class NginxProxy extends ManagedProcess {
         c.append("events { worker_connections 256; }\nhttp {\n");
         c.append("  log_format dane '$remote_addr [$time_local] \"$request\" $status upstream=$upstream_status '\n");
         c.append("                  'verify=\"$ssl_client_verify\" subject=\"$ssl_client_s_dn\" "
-                + "serial=$ssl_client_serial rt=$request_time';\n");
+                + "serial=$ssl_client_serial rt=$request_time upstream_addr=$upstream_addr';\n");
         c.append("  access_log ").append(accessLog()).append(" dane;\n");
         for (String t : List.of("client_body", "proxy", "fastcgi", "uwsgi", "scgi")) {
             c.append("  ").append(t).append("_temp_path ").append(dir.resolve("tmp/" + t)).append(";\n");
         }
         // Keycloak's login pages send big cookies and headers
         c.append("  proxy_buffer_size 64k;\n  proxy_buffers 8 64k;\n  proxy_busy_buffers_size 128k;\n");
+        if (!upstreams.isEmpty()) {
+            c.append("  upstream keycloak {\n");
+            upstreams.forEach(u -> c.append("    server ").append(hostPort(u)).append(";\n"));
+            c.append("  }\n");
+            // the test-only pin: an IP:port needs no resolver, "keycloak" names the group above
+            c.append("  map $http_").append(NODE_HEADER.toLowerCase(Locale.ROOT).replace('-', '_'))
+                    .append(" $dane_upstream {\n    default keycloak;\n");
+            for (int i = 0; i < upstreams.size(); i++) {
+                c.append("    ").append(i).append(' ').append(hostPort(upstreams.get(i))).append(";\n");
+            }
+            c.append("  }\n");
+        }
         c.append("  server {\n    listen 127.0.0.1:").append(port).append(" ssl;\n    server_name _;\n");
         c.append("    ssl_certificate ").append(dir.resolve("server.pem")).append(";\n");
         c.append("    ssl_certificate_key ").append(dir.resolve("server.key")).append(";\n");
@@ -100,7 +159,11 @@ public final class NginxProxy extends ManagedProcess {
         // every connection is a full handshake: no client certificate carried over from an earlier session
         c.append("    ssl_session_tickets off;\n    ssl_session_cache off;\n");
         c.append("    location / {\n");
-        c.append("      proxy_pass ").append(upstream.toString().replaceAll("/+$", "")).append(";\n");
+        if (upstreams.isEmpty()) {
+            return c.append("      return 503;\n    }\n  }\n}\n").toString();
+        }
+        c.append("      proxy_pass http://$dane_upstream;\n");
+        c.append("      proxy_set_header " + NODE_HEADER + " \"\";\n");
         c.append("      proxy_http_version 1.1;\n      proxy_set_header Connection \"\";\n");
         c.append("      proxy_set_header Host $host:$server_port;\n");
         c.append("      proxy_set_header X-Forwarded-For $remote_addr;\n");
@@ -115,6 +178,13 @@ public final class NginxProxy extends ManagedProcess {
             c.append("      proxy_set_header " + KeycloakOptions.CHAIN_HEADER_PREFIX + "_" + i + " \"\";\n");
         }
         return c.append("    }\n  }\n}\n").toString();
+    }
+
+    private static String hostPort(URI upstream) {
+        if (!"http".equals(upstream.getScheme()) || upstream.getPort() < 0) {
+            throw new IllegalArgumentException("upstreams are http://HOST:PORT: " + upstream);
+        }
+        return upstream.getHost() + ":" + upstream.getPort();
     }
 
     private Path conf() {
@@ -134,6 +204,11 @@ public final class NginxProxy extends ManagedProcess {
     /** {@code https://127.0.0.1:PORT}: the public origin Keycloak reports behind this proxy. */
     public URI baseUri() {
         return URI.create("https://127.0.0.1:" + port);
+    }
+
+    /** The plain-HTTP servers behind it, in the order {@value #NODE_HEADER} counts them. */
+    public List<URI> upstreams() {
+        return upstreams;
     }
 
     /** Requests nginx has answered so far. */

@@ -27,7 +27,7 @@ public final class SharedStack implements ParameterResolver {
                 .keycloakOptions(
                         KeycloakOptions.dane(ServerOption.ALLOW_LIST, ".example.test,.unsigned.test"),
                         KeycloakOptions.dane(ServerOption.CACHE_NEGATIVE_TTL, 1),
-                        "--spi-client--jpa--searchable-attributes=dane.clientid");
+                        KeycloakOptions.SEARCHABLE_NAME);
         ItConfig.daneRealm().ifPresent(b::realmImport);
         return b;
     }

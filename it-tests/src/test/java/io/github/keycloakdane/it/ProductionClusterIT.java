@@ -1,0 +1,371 @@
+package io.github.keycloakdane.it;
+
+import com.nimbusds.jwt.JWTClaimsSet;
+import io.github.keycloakdane.it.harness.ItConfig;
+import io.github.keycloakdane.it.harness.KeycloakOptions;
+import io.github.keycloakdane.it.harness.KeycloakServer;
+import io.github.keycloakdane.it.harness.KnotDns;
+import io.github.keycloakdane.it.harness.NginxProxy;
+import io.github.keycloakdane.it.harness.Postgres;
+import io.github.keycloakdane.it.harness.TlsHttp;
+import io.github.keycloakdane.it.harness.Tokens;
+import io.github.keycloakdane.settings.ServerOption;
+import io.github.keycloakdane.testing.TestPki;
+import io.github.keycloakdane.testing.TestPki.Issued;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.keycloak.admin.client.resource.ClientResource;
+import org.keycloak.representations.idm.ProtocolMapperRepresentation;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static io.github.keycloakdane.it.DaneScenarios.REALM;
+import static io.github.keycloakdane.it.DaneScenarios.ZONE;
+import static io.github.keycloakdane.it.DaneScenarios.daneClient;
+import static io.github.keycloakdane.it.DaneScenarios.daneEe;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * What a production admin runs: {@code kc.sh build} then {@code kc.sh start --optimized} on PostgreSQL behind nginx
+ * (the options of the README's "Production" section, from {@link KeycloakOptions#productionBuild()} and
+ * {@link KeycloakOptions#production}), first one node, then a second one clustering with it the way Keycloak 26.7
+ * does by default (embedded Infinispan, JGroups discovery {@code jdbc-ping} over the shared database), both behind
+ * one nginx balancing round robin.
+ *
+ * <p>Everything is this class's own (Knot, PostgreSQL, nginx, two Keycloak homes), stopped after it. Skipped, saying
+ * why, only when PostgreSQL is not installed ({@code scripts/install-deps.sh} installs it).
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ProductionClusterIT {
+
+    private static final String SENSOR7 = "sensor7._device.example.test";
+    private static final String ALICE = "alice-laptop._user.example.test";
+    /** The DANE cache's bound: short, so that the rotation is seen within seconds, and below the records' TTL. */
+    private static final int MAX_CACHE_TTL = 10;
+    /** Long enough that the bound above, not the record, decides when a node asks DNS again. */
+    private static final long RECORD_TTL = KnotDns.MAX_TTL;
+    private static final Pattern TWO_MEMBER_VIEW = Pattern.compile(
+            "ISPN000094: Received new cluster view for channel \\S+: \\[[^]]*] \\(2\\)");
+
+    private static Path work;
+    private static KnotDns knot;
+    private static Postgres postgres;
+    private static NginxProxy nginx;
+    private static Issued tlsCa;
+    private static Path trustAnchors;
+    private static KeycloakServer nodeA;
+    private static KeycloakServer nodeB;
+    private static Issued sensor7;
+    private static Issued laptop;
+
+    @BeforeAll
+    static void nodeA() throws IOException {
+        Assumptions.assumeTrue(Postgres.binaries().isPresent(),
+                "PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/postgres; scripts/install-deps.sh installs"
+                        + " the Debian package postgresql)");
+        work = Files.createDirectories(ItConfig.workDir().resolve("production"));
+        knot = KnotDns.builder(work.resolve("knot")).signedZone(ZONE, "").start();
+        trustAnchors = Files.writeString(Files.createTempFile(work, "trust-anchors", ".zone"), knot.trustAnchor());
+        sensor7 = TestPki.leaf("sensor7").build();
+        laptop = TestPki.leaf("alice-laptop").dnsNames(ALICE).build();
+        publish(SENSOR7, sensor7);
+        publish(ALICE, laptop);
+        postgres = Postgres.start(work.resolve("postgres"));
+        tlsCa = TestPki.ca("keycloak-dane production IT TLS CA").build();
+        // nginx first: its origin is the nodes' --hostname; the nodes join its upstream group as they come up
+        nginx = NginxProxy.start(work.resolve("nginx"), List.of(), TestPki.tlsServer(tlsCa, "127.0.0.1"));
+        nodeA = node("a", null);
+        nginx.upstreams(List.of(nodeA.baseUri()));
+    }
+
+    @AfterAll
+    static void stop() throws IOException {
+        for (AutoCloseable part : new AutoCloseable[] {nginx, nodeB, nodeA, postgres, knot}) {
+            try {
+                if (part != null) {
+                    part.close();
+                }
+            } catch (Exception e) {
+                // the others are stopped all the same
+            }
+        }
+        if (trustAnchors != null) {
+            Files.deleteIfExists(trustAnchors);
+        }
+    }
+
+    /** The runtime options the IT's nodes get: the README's production line with the test's values, and more. */
+    private static List<String> startOptions() {
+        List<String> options = new ArrayList<>(KeycloakOptions.production(nginx.baseUri(), "127.0.0.1",
+                postgres.jdbcUrl(), Postgres.USER, Postgres.PASSWORD, knot.address().getHostString() + ":"
+                        + knot.port(), trustAnchors));
+        options.add(KeycloakOptions.dane(ServerOption.CACHE_MAX_TTL, MAX_CACHE_TTL));
+        return options;
+    }
+
+    /** Node A from the distribution, with the realm; node B from a copy of node A's built installation. */
+    private static KeycloakServer node(String name, KeycloakServer builtBy) throws IOException {
+        KeycloakServer.Builder b = KeycloakServer.builder("production-" + name).instanceDir(work.resolve("keycloak-"
+                + name)).provider(ItConfig.daneJar()).production(KeycloakOptions.productionBuild())
+                .options(startOptions());
+        if (builtBy == null) {
+            b.realmImport(ItConfig.daneRealm().orElseThrow());
+        } else {
+            b.distribution(builtBy.installation());
+        }
+        return b.start();
+    }
+
+    // ------------------------------------------------------------------------------------------------ one node
+
+    @Test
+    @Order(1)
+    void productionNodeOnPostgresIssuesAClientTokenAndAUserDirectGrant() {
+        assertThat(nodeA.log()).contains("Profile prod activated").doesNotContain("development mode");
+
+        TlsHttp.Response client = clientCredentials(device(sensor7), null);
+        assertThat(client.status()).as(client.toString()).isEqualTo(200);
+        JWTClaimsSet claims = Tokens.verify(client.json().path("access_token").asText(), https(), realmUri());
+        assertThat(claims.getIssuer()).isEqualTo(realmUri().toString());
+        assertThat(claims.getClaim("dane_clientid")).isEqualTo(SENSOR7);
+
+        TlsHttp.Response user = directGrant(device(laptop), null);
+        assertThat(user.status()).as(user.toString()).isEqualTo(200);
+        JWTClaimsSet access = Tokens.verify(user.json().path("access_token").asText(), https(), realmUri());
+        assertThat(access.getClaim("dane_clientid")).isEqualTo(ALICE);
+        assertThat(access.getClaim("preferred_username")).isEqualTo("alice");
+
+        TlsHttp.Response thief = clientCredentials(device(TestPki.leaf("sensor7").build()), null);
+        assertThat(thief.status()).as(thief.toString()).isEqualTo(401);
+    }
+
+    @Test
+    @Order(2)
+    void readmeShowsTheBuildAndStartLinesTheNodesRun() throws IOException {
+        // the nodes run KeycloakOptions.production(...) with this run's values (startOptions), the README the same
+        // call with placeholders; the harness adds only the per-node listeners and the cluster transport
+        Path readme = ItConfig.daneRealm().orElseThrow().getParent().resolveSibling("README.md");
+        String section = section(Files.readString(readme), "## Production");
+        List<String> commands = new ArrayList<>();
+        for (String line : section.replace("\\\n", " ").lines().map(String::strip).toList()) {
+            if (line.startsWith("bin/kc.sh ")) {
+                commands.add(line.replaceAll(" +", " "));
+            }
+        }
+        // the README's placeholders go through the same methods as the IT's values
+        List<String> start = KeycloakServer.productionStartArguments(KeycloakOptions.production(
+                URI.create("https://sso.example.com"), "PROXY_IP", "jdbc:postgresql://DB_HOST/keycloak", "keycloak",
+                "DB_PASSWORD", "RESOLVER_IP:53", null));
+        assertThat(commands).containsExactly(
+                "bin/kc.sh " + String.join(" ", KeycloakServer.productionBuildArguments(
+                        KeycloakOptions.productionBuild())),
+                "bin/kc.sh " + String.join(" ", start));
+    }
+
+    // ------------------------------------------------------------------------------------------------ two nodes
+
+    /** Node B, started once, and the proof that the two formed one cluster. */
+    private static synchronized void cluster() throws Exception {
+        if (nodeB != null) {
+            return;
+        }
+        nodeB = node("b", nodeA);
+        nginx.upstreams(List.of(nodeA.baseUri(), nodeB.baseUri()));
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!(TWO_MEMBER_VIEW.matcher(nodeA.log()).find() && TWO_MEMBER_VIEW.matcher(nodeB.log()).find())) {
+            assertThat(System.nanoTime()).as("a two-member cluster view in both logs").isLessThan(deadline);
+            Thread.sleep(200);
+        }
+    }
+
+    @Test
+    @Order(3)
+    void devicesAuthenticateOnEitherNode() throws Exception {
+        cluster();
+        int before = nginx.requestCount();
+        int requests = 6;
+        for (int i = 0; i < requests; i++) {
+            TlsHttp.Response r = clientCredentials(device(sensor7), null);
+            assertThat(r.status()).as(r.toString()).isEqualTo(200);
+        }
+        List<String> lines = nginx.awaitAccessLogLines(before + requests, Duration.ofSeconds(5));
+        Set<String> servedBy = new HashSet<>();
+        for (String line : lines.subList(before, lines.size())) {
+            if (line.contains("POST /realms/" + REALM + "/protocol/openid-connect/token") && line.contains(" 200 ")) {
+                servedBy.add(upstreamAddress(line));
+            }
+        }
+        // round robin: both nodes verified the device against DNS and issued its token
+        assertThat(servedBy).containsExactlyInAnyOrder(hostPort(nodeA), hostPort(nodeB));
+
+        for (int node = 0; node < 2; node++) {
+            TlsHttp.Response user = directGrant(device(laptop), node);
+            assertThat(user.status()).as("node " + node + ": " + user).isEqualTo(200);
+        }
+    }
+
+    @Test
+    @Order(4)
+    void anAccessTokenFromNodeAIsAcceptedByNodeB() throws Exception {
+        cluster();
+        // Keycloak introspects a token only for a client in its audience: the resource server's, as in production
+        String introspector = "introspector";
+        if (nodeB.admin().realm(REALM).clients().findByClientId(introspector).isEmpty()) {
+            Map<String, Object> client = new LinkedHashMap<>();
+            client.put("clientId", introspector);
+            client.put("publicClient", false);
+            client.put("clientAuthenticatorType", "client-secret");
+            client.put("secret", "introspector-secret");
+            DaneScenarios.createClient(nodeB.admin().realm(REALM), client);
+            ClientResource app = nodeB.admin().realm(REALM).clients().get(nodeB.admin().realm(REALM).clients()
+                    .findByClientId("dane-login").get(0).getId());
+            DaneScenarios.createdId(app.getProtocolMappers().createMapper(DaneScenarios.representation(Map.of(
+                    "name", "introspector-audience", "protocol", "openid-connect",
+                    "protocolMapper", "oidc-audience-mapper", "config", Map.of(
+                            "included.client.audience", introspector, "access.token.claim", "true",
+                            "introspection.token.claim", "true")), ProtocolMapperRepresentation.class)));
+        }
+        int before = nginx.requestCount();
+        TlsHttp.Response grant = directGrant(device(laptop), 0);
+        assertThat(grant.status()).as(grant.toString()).isEqualTo(200);
+        String token = grant.json().path("access_token").asText();
+        assertThat(upstreamAddress(nginx.awaitAccessLogLines(before + 1, Duration.ofSeconds(5)).get(before)))
+                .as("issued by node A").isEqualTo(hostPort(nodeA));
+
+        // straight to node B's HTTP port: its issuer is the public --hostname all the same
+        TlsHttp plain = TlsHttp.plain();
+        TlsHttp.Response userinfo = plain.postForm(URI.create(nodeB.realmUri(REALM) + "/protocol/openid-connect/userinfo"),
+                Map.of(), "Authorization", "Bearer " + token);
+        assertThat(userinfo.status()).as(userinfo.toString()).isEqualTo(200);
+        assertThat(userinfo.json().path("preferred_username").asText()).isEqualTo("alice");
+
+        TlsHttp.Response introspection = plain.postForm(URI.create(nodeB.realmUri(REALM)
+                + "/protocol/openid-connect/token/introspect"), Map.of("token", token, "client_id", introspector,
+                "client_secret", "introspector-secret"));
+        assertThat(introspection.status()).as(introspection.toString()).isEqualTo(200);
+        assertThat(introspection.json().path("active").asBoolean()).as(introspection.toString()).isTrue();
+        assertThat(introspection.json().path("username").asText()).isEqualTo("alice");
+        assertThat(introspection.json().path("dane_clientid").asText()).isEqualTo(ALICE);
+    }
+
+    @Test
+    @Order(5)
+    void aTlsaRotationTakesEffectOnBothNodesWithinTheMaxCacheTtl() throws Exception {
+        cluster();
+        String name = "rotor._device.example.test";
+        Issued oldKey = TestPki.leaf("rotor").build();
+        Issued newKey = TestPki.leaf("rotor").build();
+        publish(name, oldKey);
+        daneClient(nodeA.admin(), "rotor", name);
+        for (int node = 0; node < 2; node++) {
+            TlsHttp.Response r = clientCredentials(device(oldKey), node, "client_id", "rotor");
+            assertThat(r.status()).as("node " + node + " before the rotation: " + r).isEqualTo(200);
+        }
+
+        publish(name, newKey);
+        long rotated = System.nanoTime();
+        // each node answers from its own cache until its entry expires: the old key still works at first
+        for (int node = 0; node < 2; node++) {
+            assertThat(clientCredentials(device(oldKey), node, "client_id", "rotor").status())
+                    .as("node " + node + " right after the rotation (cached)").isEqualTo(200);
+        }
+        double[] switched = new double[2];
+        double bound = MAX_CACHE_TTL + 4; // the cache bound, plus a login's time on a busy machine
+        for (int node = 0; node < 2; node++) {
+            while (clientCredentials(device(oldKey), node, "client_id", "rotor").status() == 200) {
+                assertThat((System.nanoTime() - rotated) / 1e9).as("node " + node + " still accepts the old key")
+                        .isLessThan(bound);
+                Thread.sleep(250);
+            }
+            switched[node] = (System.nanoTime() - rotated) / 1e9;
+            TlsHttp.Response fresh = clientCredentials(device(newKey), node, "client_id", "rotor");
+            assertThat(fresh.status()).as("node " + node + " with the new key: " + fresh).isEqualTo(200);
+        }
+        System.out.printf(Locale.ROOT, "[production] old key refused %.1f s (node A) and %.1f s (node B) after the"
+                + " rotation (max cache TTL %d s)%n", switched[0], switched[1], MAX_CACHE_TTL);
+    }
+
+    // ------------------------------------------------------------------------------------------------ helpers
+
+    private static void publish(String owner, Issued cert) {
+        knot.replace(ZONE, owner + ". " + RECORD_TTL + " IN TLSA " + daneEe(cert.cert()));
+    }
+
+    private static URI realmUri() {
+        return URI.create(nginx.baseUri() + "/realms/" + REALM);
+    }
+
+    private static URI tokenUri() {
+        return URI.create(realmUri() + "/protocol/openid-connect/token");
+    }
+
+    private static TlsHttp https() {
+        return TlsHttp.trusting(tlsCa.cert());
+    }
+
+    private static TlsHttp device(Issued leaf) {
+        return https().withClientCertificate(leaf);
+    }
+
+    /** client_credentials through nginx, to the next node in turn ({@code node} null) or to that one. */
+    private static TlsHttp.Response clientCredentials(TlsHttp http, Integer node, String... form) {
+        Map<String, String> fields = new LinkedHashMap<>(Map.of("grant_type", "client_credentials"));
+        if (form.length == 0) {
+            fields.put("dane_clientid", SENSOR7);
+        }
+        for (int i = 0; i < form.length; i += 2) {
+            fields.put(form[i], form[i + 1]);
+        }
+        return post(http, fields, node);
+    }
+
+    /** realm-config's auth-dane direct grant of alice's laptop. */
+    private static TlsHttp.Response directGrant(TlsHttp http, Integer node) {
+        Map<String, String> fields = new LinkedHashMap<>();
+        fields.put("grant_type", "password");
+        fields.put("client_id", "dane-login");
+        fields.put("scope", "openid");
+        fields.put("dane_clientid", ALICE);
+        return post(http, fields, node);
+    }
+
+    private static TlsHttp.Response post(TlsHttp http, Map<String, String> form, Integer node) {
+        return node == null ? http.postForm(tokenUri(), form)
+                : http.postForm(tokenUri(), form, NginxProxy.NODE_HEADER, node.toString());
+    }
+
+    private static String hostPort(KeycloakServer node) {
+        return node.baseUri().getHost() + ":" + node.baseUri().getPort();
+    }
+
+    private static String upstreamAddress(String accessLogLine) {
+        Matcher m = Pattern.compile("upstream_addr=(\\S+)").matcher(accessLogLine);
+        return m.find() ? m.group(1) : "";
+    }
+
+    /** The text from the heading to the next heading of the same level. */
+    private static String section(String markdown, String heading) {
+        int start = markdown.indexOf("\n" + heading + "\n");
+        assertThat(start).as(heading + " in the README").isNotNegative();
+        int end = markdown.indexOf("\n## ", start + heading.length() + 2);
+        return markdown.substring(start, end < 0 ? markdown.length() : end);
+    }
+}

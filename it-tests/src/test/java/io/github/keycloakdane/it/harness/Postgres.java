@@ -1,0 +1,151 @@
+package io.github.keycloakdane.it.harness;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * A real PostgreSQL (Debian's {@code postgresql} package) on 127.0.0.1, with a fresh cluster in its own directory
+ * at every start and one database and login role for Keycloak ({@link #DATABASE}, {@link #USER},
+ * {@link #PASSWORD}; password authentication over TCP).
+ *
+ * <p>Its directory holds {@code pgdata/} (the cluster, also the Unix socket directory, so nothing goes to
+ * {@code /var/run/postgresql}) and {@code postgres.log}. PostgreSQL refuses to run as root: as root, initdb, postgres
+ * and psql run as the {@code postgres} system user ({@code runuser}), which then owns the directory. The harness's
+ * stop signals runuser and postgres with its children alike (SIGTERM): PostgreSQL shuts down within a second or two.
+ */
+public final class Postgres extends ManagedProcess {
+
+    public static final String DATABASE = "keycloak";
+    public static final String USER = "keycloak";
+    public static final String PASSWORD = "keycloak-it-password";
+
+    private static final boolean ROOT = "root".equals(System.getProperty("user.name"));
+
+    private final Path bin;
+    private int port;
+
+    private Postgres(Path dir, Path bin) {
+        super("postgres-" + dir.getFileName(), dir, "postgres.log", Duration.ofSeconds(60));
+        this.bin = bin;
+    }
+
+    /**
+     * The server binaries of the newest installed PostgreSQL ({@code /usr/lib/postgresql/VERSION/bin}, where Debian
+     * puts them; {@code pg_ctl} on the PATH may be another build), or empty when none is installed.
+     */
+    public static Optional<Path> binaries() {
+        try (Stream<Path> versions = Files.list(Path.of("/usr/lib/postgresql"))) {
+            return versions.map(v -> v.resolve("bin")).filter(b -> Files.isExecutable(b.resolve("postgres")))
+                    .max(Comparator.comparingInt(b -> Integer.parseInt(b.getParent().getFileName().toString()
+                            .replaceAll("\\D", "0"))));
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Starts PostgreSQL in {@code dir} and creates Keycloak's database; throws when PostgreSQL is not installed. */
+    public static Postgres start(Path dir) throws IOException {
+        Postgres pg = new Postgres(dir, binaries().orElseThrow(
+                () -> new IllegalStateException("PostgreSQL not found under /usr/lib/postgresql (install postgresql)")));
+        pg.start();
+        try {
+            pg.psql("CREATE ROLE " + USER + " LOGIN PASSWORD '" + PASSWORD + "'");
+            pg.psql("CREATE DATABASE " + DATABASE + " OWNER " + USER);
+        } catch (IOException | RuntimeException e) {
+            pg.close();
+            throw e;
+        }
+        return pg;
+    }
+
+    @Override
+    protected void prepare() throws IOException {
+        // a fresh cluster each start: no schema, sessions or cluster members left from an earlier run
+        deleteTree(data());
+        Files.createDirectories(data());
+        if (ROOT) {
+            run(List.of("chown", "-R", "postgres:postgres", dir().toString()));
+        }
+        run(asPostgres(bin.resolve("initdb").toString(), "-D", data().toString(), "-U", "postgres",
+                "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8"));
+    }
+
+    @Override
+    protected List<String> command() {
+        port = freePort();
+        // -k: the socket in the data directory; no fsync: the cluster is thrown away after the run
+        return asPostgres(bin.resolve("postgres").toString(), "-D", data().toString(), "-k", data().toString(),
+                "-h", LOOPBACK.getHostAddress(), "-p", Integer.toString(port), "-c", "fsync=off",
+                "-c", "full_page_writes=off", "-c", "synchronous_commit=off");
+    }
+
+    @Override
+    protected String notReady() throws IOException {
+        Process p = new ProcessBuilder(bin.resolve("pg_isready").toString(), "-q", "-h", LOOPBACK.getHostAddress(),
+                "-p", Integer.toString(port)).redirectErrorStream(true).start();
+        try {
+            return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0 ? null : "pg_isready: not accepting";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
+    }
+
+    @Override
+    protected List<Path> diagnosticFiles() {
+        return List.of();
+    }
+
+    /** One SQL statement as the superuser, over the Unix socket. */
+    private void psql(String sql) throws IOException {
+        run(asPostgres(bin.resolve("psql").toString(), "-h", data().toString(), "-p", Integer.toString(port),
+                "-U", "postgres", "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-q", "-c", sql));
+    }
+
+    private static List<String> asPostgres(String... command) {
+        List<String> cmd = new ArrayList<>();
+        if (ROOT) {
+            cmd.addAll(List.of("runuser", "-u", "postgres", "--"));
+        }
+        cmd.addAll(List.of(command));
+        return cmd;
+    }
+
+    private void run(List<String> command) throws IOException {
+        Process p = new ProcessBuilder(command).directory(dir().toFile()).redirectErrorStream(true).start();
+        try {
+            String out = new String(p.getInputStream().readAllBytes());
+            if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                p.destroyForcibly();
+                throw new IOException(String.join(" ", command) + " failed:\n" + out);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
+    }
+
+    private Path data() {
+        return dir().resolve("pgdata");
+    }
+
+    // ------------------------------------------------------------------------------------------------ accessors
+
+    /** {@code jdbc:postgresql://127.0.0.1:PORT/keycloak}. */
+    public String jdbcUrl() {
+        return "jdbc:postgresql://" + LOOPBACK.getHostAddress() + ":" + port + "/" + DATABASE;
+    }
+
+    /** Keycloak's runtime database options for this server ({@code --db=postgres} is the build's). */
+    public List<String> keycloakOptions() {
+        return List.of("--db-url=" + jdbcUrl(), "--db-username=" + USER, "--db-password=" + PASSWORD);
+    }
+}
