@@ -251,7 +251,7 @@ class ProductionClusterIT {
                 .as("issued by node A").isEqualTo(hostPort(nodeA));
 
         // straight to node B's HTTP port: its issuer is the public --hostname all the same
-        TlsHttp plain = TlsHttp.plain();
+        TlsHttp plain = TlsHttp.trusting();
         TlsHttp.Response userinfo = plain.postForm(URI.create(nodeB.realmUri(REALM) + "/protocol/openid-connect/userinfo"),
                 Map.of(), "Authorization", "Bearer " + token);
         assertThat(userinfo.status()).as(userinfo.toString()).isEqualTo(200);

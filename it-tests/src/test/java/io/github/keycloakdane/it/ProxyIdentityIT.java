@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.nimbusds.jwt.SignedJWT;
 import io.github.keycloakdane.it.harness.ItConfig;
 import io.github.keycloakdane.it.harness.KeycloakOptions;
-import io.github.keycloakdane.it.harness.RawHttp;
 import io.github.keycloakdane.it.harness.Stack;
 import io.github.keycloakdane.it.harness.TlsHttp;
 import io.github.keycloakdane.settings.ServerOption;
@@ -125,7 +124,7 @@ class ProxyIdentityIT {
         }
         Map<String, String> body = new LinkedHashMap<>(Map.of("grant_type", "client_credentials"));
         body.putAll(form);
-        return RawHttp.postFormFrom(InetAddress.getByName(source),
+        return TlsHttp.postFormFrom(InetAddress.getByName(source),
                 URI.create(stack.keycloak().realmUri(REALM) + "/protocol/openid-connect/token"), body, headers);
     }
 
