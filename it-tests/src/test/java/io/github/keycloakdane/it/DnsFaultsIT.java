@@ -87,10 +87,9 @@ class DnsFaultsIT {
 
     /**
      * The stack under fire, also the soak's ({@link DnsSoak}): Knot behind a {@link FaultyDns} (handed to
-     * {@code onDns} once it runs), a short timeout and negative TTL, and a limit of {@value #MAX_CONCURRENT_LOOKUPS}
-     * concurrent lookups.
+     * {@code onDns} once it runs), a short timeout and negative TTL, and the given limit of concurrent lookups.
      */
-    static Stack.Builder faultStack(String name, Consumer<FaultyDns> onDns) {
+    static Stack.Builder faultStack(String name, int maxConcurrentLookups, Consumer<FaultyDns> onDns) {
         Stack.Builder b = Stack.builder().name(name).provider(ItConfig.daneJar())
                 .knot(k -> k.signedZone("example.test", "").unsignedZone("unsigned.test", ""))
                 .dnsInFront(knot -> {
@@ -104,7 +103,8 @@ class DnsFaultsIT {
                 })
                 .keycloakOptions(KeycloakOptions.dane(ServerOption.TIMEOUT, TIMEOUT.toMillis()),
                         KeycloakOptions.dane(ServerOption.CACHE_NEGATIVE_TTL, NEGATIVE_TTL.toSeconds()),
-                        KeycloakOptions.dane(ServerOption.MAX_CONCURRENT_LOOKUPS, MAX_CONCURRENT_LOOKUPS));
+                        KeycloakOptions.dane(ServerOption.MAX_CONCURRENT_LOOKUPS, maxConcurrentLookups),
+                        KeycloakOptions.SEARCHABLE_NAME);
         ItConfig.daneRealm().ifPresent(b::realmImport);
         return b;
     }
@@ -113,7 +113,7 @@ class DnsFaultsIT {
     static void start() throws IOException {
         key = TestPki.leaf("fault-device").build();
         wrongKey = TestPki.leaf("fault-device").build();
-        stack = faultStack("dns-faults", fixture -> dns = fixture).start();
+        stack = faultStack("dns-faults", MAX_CONCURRENT_LOOKUPS, fixture -> dns = fixture).start();
     }
 
     @AfterAll
