@@ -8,9 +8,13 @@
  * {@code SharedStack.configuration()} is the one place that defines it.</li>
  * <li>{@link io.github.keycloakdane.it.harness.KeycloakServer}, {@link io.github.keycloakdane.it.harness.NginxProxy},
  * {@link io.github.keycloakdane.it.harness.KnotDns}: the processes, each a
- * {@link io.github.keycloakdane.it.harness.ManagedProcess} in its own locked directory under {@code target/it/}.</li>
+ * {@link io.github.keycloakdane.it.harness.ManagedProcess} in its own locked directory under {@code target/it/};
+ * {@link io.github.keycloakdane.it.harness.HaProxy} and {@link io.github.keycloakdane.it.harness.ApacheHttpd}, the
+ * other real proxies, run their configuration files from {@code src/test/resources/proxies/}
+ * ({@link io.github.keycloakdane.it.harness.TemplateProxy}); {@link io.github.keycloakdane.it.harness.ProxyHeaders}:
+ * the certificate headers of Traefik, Envoy and RFC 9440 proxies.</li>
  * <li>{@link io.github.keycloakdane.it.harness.KeycloakOptions}: the option sets (nginx lookup, proxy trust, DANE SPI),
- * with what the nginx lookup of Keycloak 26.7.3 returns.</li>
+ * with what each x509cert-lookup of Keycloak 26.7.3 returns.</li>
  * <li>{@link io.github.keycloakdane.it.harness.TlsHttp}: HTTPS client presenting a chosen client certificate;
  * {@link io.github.keycloakdane.it.harness.RawHttp}: a form POST from a chosen source address with forged headers;
  * {@link io.github.keycloakdane.it.harness.Tokens}: JWT verification against the realm's JWKS.</li>
