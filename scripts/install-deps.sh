@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs, with apt-get, what the build, the tests and the demo need and this Debian machine lacks
-# (run as root or with sudo): Knot DNS and kdig, nginx, PostgreSQL, OpenSSL, curl, a JDK 17 and Maven.
+# (run as root or with sudo): Knot DNS and kdig, nginx, HAProxy, Apache httpd, PostgreSQL, OpenSSL, curl, a JDK 17
+# and Maven. The tests run their own nginx, HAProxy, httpd and PostgreSQL (own configuration, port and directory); a
+# system instance that the packages may start is neither needed nor in the way.
 set -euo pipefail
 
 sudo_cmd=()
@@ -12,6 +14,8 @@ command -v kdig    >/dev/null 2>&1 || missing+=(knot-dnsutils)
 command -v nginx   >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
 # the ITs run Debian's server binaries from /usr/lib/postgresql/VERSION/bin (not on the PATH)
 compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || missing+=(postgresql)
+command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || missing+=(haproxy)
+command -v apache2 >/dev/null 2>&1 || [ -x /usr/sbin/apache2 ] || missing+=(apache2)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v curl    >/dev/null 2>&1 || missing+=(curl)
 command -v javac   >/dev/null 2>&1 || missing+=(openjdk-17-jdk-headless)

@@ -2,6 +2,7 @@ package io.github.keycloakdane.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.keycloakdane.it.harness.KnotDns;
 import io.github.keycloakdane.it.harness.Stack;
 import io.github.keycloakdane.it.harness.TlsHttp;
 import io.github.keycloakdane.testing.TestPki.Issued;
@@ -65,6 +66,15 @@ public final class DaneScenarios {
         }
     }
 
+    /** {@code 2 1 1}: the digest of the CA's public key (usable where the chain reaches Keycloak). */
+    static String daneTaKeyDigest(X509Certificate ca) {
+        try {
+            return "2 1 1 " + sha256Hex(ca.getPublicKey().getEncoded());
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** {@code 2 0 0}: the CA certificate itself in DNS (nginx forwards the leaf only). */
     static String daneTaFull(X509Certificate ca) {
         try {
@@ -80,12 +90,17 @@ public final class DaneScenarios {
 
     /** Replaces the TLSA RRset at {@code owner} (absolute name) in the zone it belongs to. */
     static void publish(Stack stack, String owner, String... rdata) {
+        publish(stack.knot(), owner, rdata);
+    }
+
+    /** {@link #publish(Stack, String, String...)} on any Knot serving {@link #ZONE}. */
+    static void publish(KnotDns knot, String owner, String... rdata) {
         String zone = owner.endsWith("." + UNSIGNED_ZONE) ? UNSIGNED_ZONE : ZONE;
         String[] lines = new String[rdata.length];
         for (int i = 0; i < rdata.length; i++) {
             lines[i] = owner + ". " + TTL + " IN TLSA " + rdata[i];
         }
-        stack.knot().replace(zone, lines);
+        knot.replace(zone, lines);
     }
 
     /** A confidential client using client-dane with the given DANE identity and a service account. */

@@ -38,6 +38,9 @@ class DirectMtlsIT {
 
     private static final String GATEWAY = "gateway._device.example.test";
     private static final String EDGE = "edge._gw.example.test";
+    /** DANE-TA on an intermediate CA (the device sends leaf, intermediate, root): {@code 2 0 1} and {@code 2 1 1}. */
+    private static final String BRANCH_CERT = "cert._branch.example.test";
+    private static final String BRANCH_SPKI = "spki._branch.example.test";
 
     private static KeycloakServer keycloak;
     private static Issued gateway;
@@ -60,6 +63,8 @@ class DirectMtlsIT {
                 .start();
         DaneScenarios.daneClient(keycloak.admin(), "gateway", GATEWAY);
         DaneScenarios.daneClient(keycloak.admin(), "edge", EDGE);
+        DaneScenarios.daneClient(keycloak.admin(), "branch-cert", BRANCH_CERT);
+        DaneScenarios.daneClient(keycloak.admin(), "branch-spki", BRANCH_SPKI);
         gateway = TestPki.leaf("gateway").issuer(orgCa).dnsNames(GATEWAY).build();
         publish(shared, GATEWAY, daneEe(gateway.cert()));
         // EDGE: a digest of the CA certificate, usable only because TLS hands over the chain
@@ -93,6 +98,27 @@ class DirectMtlsIT {
         assertThat(response.status()).as(response.toString()).isEqualTo(200);
         JsonNode event = DaneScenarios.event(keycloak.admin(), "CLIENT_LOGIN", EDGE, since).orElseThrow();
         assertThat(event.path("details").path("dane_record").asText()).isEqualTo("2 0 1@1");
+    }
+
+    @Test
+    void daneTaOnAnIntermediateCaInThePresentedChain(Stack shared) throws Exception {
+        Issued branchCa = TestPki.ca("Direct mTLS Branch CA").issuer(orgCa).build();
+        publish(shared, BRANCH_CERT, DaneScenarios.daneTaDigest(branchCa.cert()));
+        publish(shared, BRANCH_SPKI, DaneScenarios.daneTaKeyDigest(branchCa.cert()));
+        for (String name : List.of(BRANCH_CERT, BRANCH_SPKI)) {
+            Issued device = TestPki.leaf("branch").issuer(branchCa).dnsNames(name).build();
+            java.time.Instant since = java.time.Instant.now();
+
+            TlsHttp.Response response = TlsHttp.trusting(tlsCa.cert())
+                    .withClientCertificate(device, branchCa.cert(), orgCa.cert())
+                    .postForm(URI.create(keycloak.realmUri(REALM) + "/protocol/openid-connect/token"),
+                            Map.of("grant_type", "client_credentials", "dane_clientid", name));
+
+            assertThat(response.status()).as(name + ": " + response).isEqualTo(200);
+            JsonNode event = DaneScenarios.event(keycloak.admin(), "CLIENT_LOGIN", name, since).orElseThrow();
+            assertThat(event.path("details").path("dane_record").asText())
+                    .isEqualTo((name.equals(BRANCH_CERT) ? "2 0 1" : "2 1 1") + "@1");
+        }
     }
 
     @Test

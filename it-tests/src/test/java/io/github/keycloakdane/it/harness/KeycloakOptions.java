@@ -29,6 +29,28 @@ import java.util.List;
  * </ul>
  * Both return {@code null} when the request does not come from a trusted proxy ({@code proxy-trusted-addresses}); with
  * that option unset every sender is trusted.
+ *
+ * <p>The other lookups of 26.7.3 (each also returns nothing unless the request comes from a trusted proxy):
+ * <ul>
+ * <li>{@code haproxy} ({@code HaProxySslClientCertificateLookup}): the leaf from {@code ssl-client-cert} (PEM, or bare
+ * base64 of DER); with {@code ssl-cert-chain} (new in 26.7; the older {@code ssl-cert-chain-prefix} is deprecated) the
+ * chain from that one header, base64 of the concatenated DER certificates (MIME decoder), at most
+ * {@code certificate-chain-length} of them.</li>
+ * <li>{@code apache} ({@code ApacheProxySslClientCertificateLookup}): the leaf from {@code ssl-client-cert}, then
+ * {@code <ssl-cert-chain-prefix>_0 .. _<certificate-chain-length - 1>} (a missing or unparsable one is skipped with a
+ * warning); PEM, BEGIN/END lines and line breaks removed before decoding.</li>
+ * <li>{@code traefik} ({@code TraefikProxySslClientCertificateLookup}): the fixed header
+ * {@value #TRAEFIK_CERT_HEADER}, comma-separated base64 DER certificates, leaf first, at most
+ * {@code certificate-chain-length + 1}; no other option.</li>
+ * <li>{@code envoy} ({@code EnvoyProxySslClientCertificateLookup}): the fixed header {@value #ENVOY_XFCC_HEADER},
+ * {@code ;}-separated {@code key=value}; the value of {@code Chain} (leaf included) if present, else of {@code Cert},
+ * each unquoted, URL-decoded, then PEM-decoded; no options.</li>
+ * <li>{@code rfc9440} ({@code Rfc9440ClientCertificateLookup}): {@code ssl-client-cert} (default
+ * {@value #RFC9440_CERT_HEADER}) an RFC 8941 byte sequence {@code :base64 DER:}, at most once;
+ * {@code ssl-cert-chain} (default {@value #RFC9440_CHAIN_HEADER}) a list of such, the leaf not included, at most
+ * {@code certificate-chain-length}.</li>
+ * <li>{@code default}: the chain the TLS layer saw (Keycloak terminating TLS itself).</li>
+ * </ul>
  */
 public final class KeycloakOptions {
 
@@ -41,7 +63,56 @@ public final class KeycloakOptions {
     /** certificate-chain-length for the nginx lookup. */
     public static final int CHAIN_LENGTH = 2;
 
+    /** The headers HAProxy sets (proxies/haproxy.cfg): the leaf, and the rest of the client's chain in one header. */
+    public static final String HAPROXY_CERT_HEADER = "SSL_CLIENT_CERT";
+    public static final String HAPROXY_CHAIN_HEADER = "SSL_CLIENT_CERT_CHAIN";
+    /** The headers Apache httpd sets (proxies/apache-httpd.conf), named after mod_ssl's variables: leaf, chain_N. */
+    public static final String APACHE_CERT_HEADER = "SSL_CLIENT_CERT";
+    public static final String APACHE_CHAIN_PREFIX = "SSL_CLIENT_CERT_CHAIN";
+    /** The chain headers apache-httpd.conf forwards ({@code _0}, {@code _1}) and the other lookups accept. */
+    public static final int PROXY_CHAIN_LENGTH = 2;
+    /** Fixed in Keycloak's traefik lookup (Traefik's passTLSClientCert header). */
+    public static final String TRAEFIK_CERT_HEADER = "X-Forwarded-Tls-Client-Cert";
+    /** Fixed in Keycloak's envoy lookup. */
+    public static final String ENVOY_XFCC_HEADER = "x-forwarded-client-cert";
+    /** The rfc9440 lookup's default headers (RFC 9440 §2). */
+    public static final String RFC9440_CERT_HEADER = "Client-Cert";
+    public static final String RFC9440_CHAIN_HEADER = "Client-Cert-Chain";
+
     private KeycloakOptions() {
+    }
+
+    /** The haproxy lookup reading what proxies/haproxy.cfg sends: leaf and chain ({@code ssl-cert-chain}). */
+    public static List<String> haproxyCertLookup() {
+        return List.of("--spi-x509cert-lookup--provider=haproxy",
+                lookup("haproxy", "ssl-client-cert", HAPROXY_CERT_HEADER),
+                lookup("haproxy", "ssl-cert-chain", HAPROXY_CHAIN_HEADER),
+                lookup("haproxy", "certificate-chain-length", PROXY_CHAIN_LENGTH));
+    }
+
+    /** The apache lookup reading what proxies/apache-httpd.conf sends: leaf and {@code _0}, {@code _1}. */
+    public static List<String> apacheCertLookup() {
+        return List.of("--spi-x509cert-lookup--provider=apache",
+                lookup("apache", "ssl-client-cert", APACHE_CERT_HEADER),
+                lookup("apache", "ssl-cert-chain-prefix", APACHE_CHAIN_PREFIX),
+                lookup("apache", "certificate-chain-length", PROXY_CHAIN_LENGTH));
+    }
+
+    /** The traefik lookup (its header is fixed). */
+    public static List<String> traefikCertLookup() {
+        return List.of("--spi-x509cert-lookup--provider=traefik",
+                lookup("traefik", "certificate-chain-length", PROXY_CHAIN_LENGTH));
+    }
+
+    /** The envoy lookup (no options). */
+    public static List<String> envoyCertLookup() {
+        return List.of("--spi-x509cert-lookup--provider=envoy");
+    }
+
+    /** The rfc9440 lookup with its default headers. */
+    public static List<String> rfc9440CertLookup() {
+        return List.of("--spi-x509cert-lookup--provider=rfc9440",
+                lookup("rfc9440", "certificate-chain-length", PROXY_CHAIN_LENGTH));
     }
 
     /**
@@ -126,6 +197,10 @@ public final class KeycloakOptions {
     }
 
     private static String spi(String key, Object value) {
-        return "--spi-x509cert-lookup--nginx--" + key + "=" + value;
+        return lookup("nginx", key, value);
+    }
+
+    private static String lookup(String provider, String key, Object value) {
+        return "--spi-x509cert-lookup--" + provider + "--" + key + "=" + value;
     }
 }
