@@ -14,13 +14,11 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import java.net.URI;
 import java.security.MessageDigest;
 import java.util.Base64;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 import static io.github.keycloakdane.it.DaneScenarios.REALM;
 import static io.github.keycloakdane.it.DaneScenarios.clientCredentials;
-import static io.github.keycloakdane.it.DaneScenarios.createClient;
+import static io.github.keycloakdane.it.DaneScenarios.daneClient;
 import static io.github.keycloakdane.it.DaneScenarios.daneEe;
 import static io.github.keycloakdane.it.DaneScenarios.device;
 import static io.github.keycloakdane.it.DaneScenarios.publish;
@@ -49,25 +47,8 @@ class CertificateBoundTokensIT {
         device = TestPki.leaf(CLIENT).build();
         publish(stack, NAME, daneEe(device.cert()));
         publish(stack, BEARER_CLIENT + "._device.example.test", daneEe(device.cert()));
-        daneClient(CLIENT, NAME, Map.of("tls.client.certificate.bound.access.tokens", "true"));
-        daneClient(BEARER_CLIENT, BEARER_CLIENT + "._device.example.test", Map.of());
-    }
-
-    private static void daneClient(String clientId, String name, Map<String, String> moreAttributes) {
-        if (!stack.admin().realm(REALM).clients().findByClientId(clientId).isEmpty()) {
-            return;
-        }
-        Map<String, String> attributes = new LinkedHashMap<>(moreAttributes);
-        attributes.put("dane.clientid", name);
-        Map<String, Object> client = new LinkedHashMap<>();
-        client.put("clientId", clientId);
-        client.put("publicClient", false);
-        client.put("clientAuthenticatorType", "client-dane");
-        client.put("serviceAccountsEnabled", true);
-        client.put("standardFlowEnabled", false);
-        client.put("attributes", attributes);
-        client.put("defaultClientScopes", List.of("basic", "profile", "dane"));
-        createClient(stack.admin().realm(REALM), client);
+        daneClient(stack.admin(), CLIENT, NAME, Map.of("tls.client.certificate.bound.access.tokens", "true"));
+        daneClient(stack.admin(), BEARER_CLIENT, BEARER_CLIENT + "._device.example.test");
     }
 
     @Test

@@ -105,9 +105,16 @@ public final class DaneScenarios {
 
     /** A confidential client using client-dane with the given DANE identity and a service account. */
     static void daneClient(Keycloak admin, String clientId, String daneName) {
+        daneClient(admin, clientId, daneName, Map.of());
+    }
+
+    /** The same, with more client attributes (e.g. {@code tls.client.certificate.bound.access.tokens}). */
+    static void daneClient(Keycloak admin, String clientId, String daneName, Map<String, String> moreAttributes) {
         if (!admin.realm(REALM).clients().findByClientId(clientId).isEmpty()) {
             return;
         }
+        Map<String, String> attributes = new LinkedHashMap<>(moreAttributes);
+        attributes.put("dane.clientid", daneName);
         Map<String, Object> client = new LinkedHashMap<>();
         client.put("clientId", clientId);
         client.put("enabled", true);
@@ -116,7 +123,7 @@ public final class DaneScenarios {
         client.put("serviceAccountsEnabled", true);
         client.put("standardFlowEnabled", false);
         client.put("directAccessGrantsEnabled", false);
-        client.put("attributes", Map.of("dane.clientid", daneName));
+        client.put("attributes", attributes);
         client.put("defaultClientScopes", List.of("basic", "profile", "dane"));
         createClient(admin.realm(REALM), client);
     }
