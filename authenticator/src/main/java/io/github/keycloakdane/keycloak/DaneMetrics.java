@@ -57,7 +57,7 @@ public final class DaneMetrics implements LookupObserver {
     private final Counter misses;
     private final Counter evictions;
 
-    private DaneMetrics(MeterRegistry registry, DnsTlsaSource source) {
+    DaneMetrics(MeterRegistry registry, DnsTlsaSource source) {
         for (Authenticator a : Authenticator.values()) {
             Map<Reason, Counter> byReason = new EnumMap<>(Reason.class);
             for (Reason r : Reason.values()) {
