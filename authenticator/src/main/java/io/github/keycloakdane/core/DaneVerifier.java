@@ -81,4 +81,13 @@ public final class DaneVerifier {
     public AllowList allowList() {
         return allowList;
     }
+
+    public MatchPolicy policy() {
+        return policy;
+    }
+
+    /** The same checks against another source of TLSA answers (a diagnosis replays one lookup it made itself). */
+    public DaneVerifier withSource(TlsaSource other) {
+        return new DaneVerifier(other, allowList, policy);
+    }
 }

@@ -27,8 +27,10 @@ import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -122,6 +124,39 @@ public final class DnsTlsaSource implements TlsaSource {
     @Override
     public TlsaLookup lookup(DaneName name) {
         return cache.get(name, this::fetch);
+    }
+
+    /** Where cache and query events go (metrics); set once at start-up. */
+    public void observe(LookupObserver observer) {
+        cache.observe(observer);
+    }
+
+    /** The cached answer for the name and when it expires, if one is cached; changes nothing. */
+    public Optional<CachedLookup> cached(DaneName name) {
+        LookupCache.Cached c = cache.peek(name);
+        return c == null ? Optional.empty()
+                : Optional.of(new CachedLookup(c.lookup(), Instant.ofEpochMilli(c.expiresAtMillis())));
+    }
+
+    /**
+     * Queries DNS now, whatever is cached; the answer replaces the cached one only when {@code refresh} is set,
+     * otherwise the cache is left exactly as it was (a diagnosis must not change what logins see).
+     */
+    public TlsaLookup lookupNow(DaneName name, boolean refresh) {
+        return cache.lookupNow(name, this::fetch, refresh);
+    }
+
+    public int cacheSize() {
+        return cache.size();
+    }
+
+    /** Distinct names being queried right now. */
+    public int lookupsInFlight() {
+        return cache.inFlight();
+    }
+
+    /** A cached answer and the instant it stops being used. */
+    public record CachedLookup(TlsaLookup lookup, Instant expiresAt) {
     }
 
     private TlsaLookup fetch(DaneName name) {

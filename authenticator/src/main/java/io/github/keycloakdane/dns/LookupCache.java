@@ -29,6 +29,10 @@ final class LookupCache {
     private record Entry(TlsaLookup lookup, long expiresAtMillis) {
     }
 
+    /** A cached answer and when it expires (milliseconds since the epoch of the cache's clock). */
+    record Cached(TlsaLookup lookup, long expiresAtMillis) {
+    }
+
     private final Duration maxTtl;
     private final Duration negativeTtl;
     private final Duration waitBound;
@@ -37,6 +41,8 @@ final class LookupCache {
     private final Map<DaneName, CompletableFuture<TlsaLookup>> inFlight = new ConcurrentHashMap<>();
     private final Semaphore queries;
     private final int maxConcurrent;
+    /** Set once at start-up, before requests arrive; volatile so that every request thread sees it. */
+    private volatile LookupObserver observer = LookupObserver.NONE;
 
     /**
      * @param waitBound how long a caller waits for a query another caller started (the lookup's own time bound:
@@ -53,21 +59,68 @@ final class LookupCache {
         this.entries = new LinkedHashMap<>(16, 0.75f, true) {
             @Override
             protected boolean removeEldestEntry(Map.Entry<DaneName, Entry> eldest) {
-                return size() > maxEntries;
+                boolean evict = size() > maxEntries;
+                if (evict) {
+                    observer.eviction();
+                }
+                return evict;
             }
         };
     }
 
+    void observe(LookupObserver observer) {
+        this.observer = observer == null ? LookupObserver.NONE : observer;
+    }
+
     TlsaLookup get(DaneName name, Function<DaneName, TlsaLookup> loader) {
-        synchronized (entries) {
-            Entry cached = entries.get(name);
-            if (cached != null) {
-                if (cached.expiresAtMillis > clock.millis()) {
-                    return cached.lookup;
-                }
+        Cached cached = cached(name, true);
+        if (cached != null) {
+            observer.hit();
+            return cached.lookup;
+        }
+        observer.miss();
+        return load(name, loader, true);
+    }
+
+    /**
+     * The unexpired cached answer for the name, or null; counts neither as a hit nor as a miss and leaves even an
+     * expired entry in place (a look that changes nothing but the entry's LRU position).
+     */
+    Cached peek(DaneName name) {
+        return cached(name, false);
+    }
+
+    /**
+     * Queries DNS now, past the cache, under the same concurrency limit; stores the answer (replacing any cached one)
+     * only when {@code store} is set. A lookup another caller has running is waited for, not repeated.
+     */
+    TlsaLookup lookupNow(DaneName name, Function<DaneName, TlsaLookup> loader, boolean store) {
+        if (store) {
+            synchronized (entries) {
                 entries.remove(name);
             }
         }
+        return load(name, loader, store);
+    }
+
+    /** The unexpired entry for the name, or null; an expired one is dropped when {@code dropExpired}. */
+    private Cached cached(DaneName name, boolean dropExpired) {
+        synchronized (entries) {
+            Entry entry = entries.get(name);
+            if (entry == null) {
+                return null;
+            }
+            if (entry.expiresAtMillis > clock.millis()) {
+                return new Cached(entry.lookup, entry.expiresAtMillis);
+            }
+            if (dropExpired) {
+                entries.remove(name);
+            }
+            return null;
+        }
+    }
+
+    private TlsaLookup load(DaneName name, Function<DaneName, TlsaLookup> loader, boolean store) {
         CompletableFuture<TlsaLookup> running = inFlight.get(name);
         if (running != null) {
             return await(name, running);
@@ -82,14 +135,19 @@ final class LookupCache {
             queries.release(); // another request started this name's lookup in the meantime: wait for it
             return await(name, running);
         }
+        long started = System.nanoTime();
         try {
             TlsaLookup lookup = loader.apply(name);
-            store(name, lookup);
+            observer.lookupDone(lookup.status(), System.nanoTime() - started);
+            if (store) {
+                store(name, lookup);
+            }
             mine.complete(lookup);
             return lookup;
         } catch (RuntimeException e) {
             // a resolver bug must end as a typed failure for this caller and every waiter, never as a 500
             TlsaLookup failed = TlsaLookup.failed(DnssecStatus.NETWORK_ERROR, "TLSA lookup failed: " + e);
+            observer.lookupDone(failed.status(), System.nanoTime() - started);
             mine.complete(failed);
             return failed;
         } catch (Error e) {
@@ -125,6 +183,11 @@ final class LookupCache {
         synchronized (entries) {
             entries.put(name, new Entry(lookup, clock.millis() + ttlMillis));
         }
+    }
+
+    /** Distinct names being queried right now. */
+    int inFlight() {
+        return inFlight.size();
     }
 
     int size() {

@@ -31,6 +31,8 @@ import java.util.Set;
  */
 public class DaneClientAuthenticator extends AbstractClientAuthenticator {
 
+    private static final DaneMetrics.Authenticator METRICS_TAG = DaneMetrics.Authenticator.CLIENT_DANE;
+
     public static final String PROVIDER_ID = "client-dane";
 
     private static final Logger LOG = Logger.getLogger(DaneClientAuthenticator.class);
@@ -119,7 +121,7 @@ public class DaneClientAuthenticator extends AbstractClientAuthenticator {
             return;
         }
         DaneOutcome outcome = dane.verifier().verify(name.value(), ClientCertificates.chain(context.getSession()));
-        DaneEvents.record(context.getEvent(), outcome);
+        DaneEvents.record(METRICS_TAG, context.getEvent(), outcome);
         if (!outcome.authenticated()) {
             LOG.debugf("client-dane %s: %s", client.getClientId(), outcome);
             context.failure(AuthenticationFlowError.INVALID_CLIENT_CREDENTIALS, invalidClient());
@@ -139,7 +141,7 @@ public class DaneClientAuthenticator extends AbstractClientAuthenticator {
             refuse(context, name.value(), Reason.NOT_ALLOWED, name + " is not on the server allow list");
             return;
         }
-        DaneEvents.reject(context.getEvent(), name.value(), Reason.OK, "asserted by the trusted proxy in "
+        DaneEvents.reject(METRICS_TAG, context.getEvent(), name.value(), Reason.OK, "asserted by the trusted proxy in "
                 + dane.proxyIdentityHeader() + ", not re-verified (" + ServerOption.TRUST_PROXY_IDENTITY.key + ")");
         context.getClientAuthAttributes().put(DaneNames.PARAMETER, name.value());
         context.success();
@@ -160,23 +162,23 @@ public class DaneClientAuthenticator extends AbstractClientAuthenticator {
         try {
             name = DaneName.parse(claimed);
         } catch (InvalidNameException e) {
-            DaneEvents.reject(context.getEvent(), claimed, Reason.INVALID_NAME, e.getMessage());
+            DaneEvents.reject(METRICS_TAG, context.getEvent(), claimed, Reason.INVALID_NAME, e.getMessage());
             return null;
         }
         if (!dane.verifier().allowList().admits(name)) {
-            DaneEvents.reject(context.getEvent(), name.value(), Reason.NOT_ALLOWED,
+            DaneEvents.reject(METRICS_TAG, context.getEvent(), name.value(), Reason.NOT_ALLOWED,
                     name + " is not on the server allow list");
             return null;
         }
         if (!dane.clientNameSearchable()) {
-            DaneEvents.reject(context.getEvent(), name.value(), Reason.NAME_SEARCH_DISABLED, "clients can be found by "
+            DaneEvents.reject(METRICS_TAG, context.getEvent(), name.value(), Reason.NAME_SEARCH_DISABLED, "clients can be found by "
                     + DaneNames.PARAMETER + " alone only when " + DaneNames.CLIENT_ATTRIBUTE
                     + " is searchable (--spi-client--jpa--searchable-attributes); send client_id");
             return null;
         }
         List<ClientModel> clients = clientsCarrying(context, name);
         if (clients.isEmpty()) {
-            DaneEvents.reject(context.getEvent(), name.value(), Reason.NOT_ALLOWED,
+            DaneEvents.reject(METRICS_TAG, context.getEvent(), name.value(), Reason.NOT_ALLOWED,
                     "no client has this " + DaneNames.CLIENT_ATTRIBUTE);
             return null;
         }
@@ -202,7 +204,7 @@ public class DaneClientAuthenticator extends AbstractClientAuthenticator {
     }
 
     private static void refuse(ClientAuthenticationFlowContext context, String identity, Reason reason, String detail) {
-        DaneEvents.reject(context.getEvent(), identity, reason, detail);
+        DaneEvents.reject(METRICS_TAG, context.getEvent(), identity, reason, detail);
         if (context.getClient() != null) {
             context.failure(AuthenticationFlowError.INVALID_CLIENT_CREDENTIALS, invalidClient());
         }

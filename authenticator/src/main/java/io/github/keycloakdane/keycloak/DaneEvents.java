@@ -8,7 +8,7 @@ import org.keycloak.events.EventBuilder;
 /**
  * The event details every DANE success and failure leaves behind. Names and explanations come from untrusted input
  * (the claim, the certificate, the validator), so every value passes through {@link SafeText}: bounded, no control
- * characters.
+ * characters. Every success and refusal passes through here, so this is also where the metrics count them.
  */
 public final class DaneEvents {
 
@@ -21,8 +21,8 @@ public final class DaneEvents {
     private DaneEvents() {
     }
 
-    public static void record(EventBuilder event, DaneOutcome outcome) {
-        reject(event, outcome.identity(), outcome.reason(), outcome.detail());
+    public static void record(DaneMetrics.Authenticator by, EventBuilder event, DaneOutcome outcome) {
+        reject(by, event, outcome.identity(), outcome.reason(), outcome.detail());
         if (outcome.dnssec() != null) {
             event.detail(DNSSEC, outcome.dnssec().name());
         }
@@ -38,8 +38,13 @@ public final class DaneEvents {
         }
     }
 
-    /** A rejection decided before the verifier ran (e.g. no client carries the name). */
-    public static void reject(EventBuilder event, String identity, Reason reason, String detail) {
+    /**
+     * A rejection decided before the verifier ran (e.g. no client carries the name), or, with {@link Reason#OK}, a
+     * success the verifier did not decide (a trusted proxy's assertion). Counted in the metrics either way.
+     */
+    public static void reject(DaneMetrics.Authenticator by, EventBuilder event, String identity, Reason reason,
+                              String detail) {
+        DaneMetrics.authentication(by, reason);
         if (identity != null) {
             event.detail(CLIENT_ID, SafeText.name(identity));
         }

@@ -31,6 +31,8 @@ import java.util.List;
  */
 public class DaneUserAuthenticator implements Authenticator {
 
+    private static final DaneMetrics.Authenticator METRICS_TAG = DaneMetrics.Authenticator.AUTH_DANE;
+
     static final String LOGIN_TEMPLATE = "dane-login.ftl";
     static final String CONFIRM_TEMPLATE = "dane-confirm.ftl";
     private static final String VERIFIED_NAME = "dane.verified-name";
@@ -145,7 +147,7 @@ public class DaneUserAuthenticator implements Authenticator {
             return;
         }
         DaneOutcome outcome = dane.verifier().verify(name.value(), chain, config.allowList());
-        DaneEvents.record(context.getEvent(), outcome);
+        DaneEvents.record(METRICS_TAG, context.getEvent(), outcome);
         if (!outcome.authenticated()) {
             LOG.debugf("auth-dane: %s", outcome);
             fail(context, AuthenticationFlowError.INVALID_CREDENTIALS, "daneAuthFailed");
@@ -199,7 +201,7 @@ public class DaneUserAuthenticator implements Authenticator {
 
     private static void reject(AuthenticationFlowContext context, String identity, Reason reason, String detail,
                                AuthenticationFlowError error, String message) {
-        DaneEvents.reject(context.getEvent(), identity, reason, detail);
+        DaneEvents.reject(METRICS_TAG, context.getEvent(), identity, reason, detail);
         fail(context, error, message);
     }
 

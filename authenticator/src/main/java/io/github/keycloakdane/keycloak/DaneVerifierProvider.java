@@ -1,6 +1,7 @@
 package io.github.keycloakdane.keycloak;
 
 import io.github.keycloakdane.core.DaneVerifier;
+import io.github.keycloakdane.dns.DnsTlsaSource;
 import org.keycloak.provider.Provider;
 
 /**
@@ -10,6 +11,9 @@ import org.keycloak.provider.Provider;
 public interface DaneVerifierProvider extends Provider {
 
     DaneVerifier verifier();
+
+    /** The verifier's DNS source, for what only diagnostics need: the cache's state, a lookup past the cache. */
+    DnsTlsaSource dns();
 
     /**
      * Why no certificate this node reads can be believed (a header lookup that anyone may feed), or null. While it

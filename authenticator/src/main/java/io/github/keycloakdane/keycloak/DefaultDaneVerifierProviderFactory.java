@@ -26,6 +26,7 @@ public class DefaultDaneVerifierProviderFactory implements DaneVerifierProviderF
     private static final Logger LOG = Logger.getLogger(DefaultDaneVerifierProviderFactory.class);
 
     private volatile DaneVerifier verifier;
+    private volatile DnsTlsaSource source;
     private volatile boolean allowUntrustedCertificateHeader;
     private volatile String untrustedCertificateSource;
     private volatile boolean clientNameSearchable;
@@ -37,6 +38,9 @@ public class DefaultDaneVerifierProviderFactory implements DaneVerifierProviderF
         ServerSettings settings = ServerSettings.parse(option -> config.get(option.key));
         DnsTlsaSource source = settings.dnsSource(ServerOption::spiOption);
         verifier = new DaneVerifier(source, settings.allowList(), settings.matchPolicy());
+        this.source = source;
+        // once per node, before any request: meters exist (at zero) from the start
+        DaneMetrics.register(source);
         allowUntrustedCertificateHeader = settings.allowUntrustedCertificateHeader();
         proxyIdentityHeader = settings.proxyIdentityHeader();
         trustProxyIdentity = settings.trustProxyIdentity();
@@ -65,6 +69,7 @@ public class DefaultDaneVerifierProviderFactory implements DaneVerifierProviderF
     @Override
     public DaneVerifierProvider create(KeycloakSession session) {
         DaneVerifier shared = verifier;
+        DnsTlsaSource dns = source;
         String untrusted = untrustedCertificateSource;
         boolean searchable = clientNameSearchable;
         String identityHeader = proxyIdentityHeader;
@@ -73,6 +78,11 @@ public class DefaultDaneVerifierProviderFactory implements DaneVerifierProviderF
             @Override
             public DaneVerifier verifier() {
                 return shared;
+            }
+
+            @Override
+            public DnsTlsaSource dns() {
+                return dns;
             }
 
             @Override

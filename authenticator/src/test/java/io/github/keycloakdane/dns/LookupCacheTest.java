@@ -264,4 +264,99 @@ class LookupCacheTest {
             pool.shutdownNow();
         }
     }
+
+    /** Records the observer calls as text, in order. */
+    private static final class Recorder implements LookupObserver {
+        final List<String> calls = java.util.Collections.synchronizedList(new ArrayList<>());
+
+        @Override
+        public void hit() {
+            calls.add("hit");
+        }
+
+        @Override
+        public void miss() {
+            calls.add("miss");
+        }
+
+        @Override
+        public void eviction() {
+            calls.add("eviction");
+        }
+
+        @Override
+        public void lookupDone(DnssecStatus status, long nanos) {
+            assertThat(nanos).isNotNegative();
+            calls.add("lookup " + status);
+        }
+    }
+
+    @Test
+    void theObserverSeesMissesLookupsHitsAndEvictions() throws Exception {
+        LookupCache cache = new LookupCache(Duration.ofSeconds(300), Duration.ofSeconds(5), 1, WAIT, 100, clock);
+        Recorder seen = new Recorder();
+        cache.observe(seen);
+
+        cache.get(name("a.example.com"), x -> load(DnssecStatus.SECURE, 60));
+        cache.get(name("a.example.com"), x -> load(DnssecStatus.SECURE, 60));
+        cache.get(name("b.example.com"), x -> load(DnssecStatus.BOGUS, 60)); // the cache holds one: a goes
+        clock.advance(Duration.ofSeconds(6)); // b's negative TTL is over: an expiry, not an eviction
+        cache.get(name("b.example.com"), x -> { throw new IllegalStateException("resolver bug"); });
+
+        assertThat(seen.calls).containsExactly("miss", "lookup SECURE", "hit", "miss", "lookup BOGUS", "eviction",
+                "miss", "lookup NETWORK_ERROR");
+    }
+
+    @Test
+    void peekShowsTheEntryAndItsExpiryWithoutCountingOrLoading() throws Exception {
+        LookupCache cache = new LookupCache(Duration.ofSeconds(300), Duration.ofSeconds(5), 100, WAIT, 100, clock);
+        Recorder seen = new Recorder();
+        cache.observe(seen);
+        DaneName n = name("a.example.com");
+
+        assertThat(cache.peek(n)).isNull();
+        cache.get(n, x -> load(DnssecStatus.SECURE, 30));
+        seen.calls.clear();
+
+        LookupCache.Cached cached = cache.peek(n);
+        assertThat(cached.lookup().detail()).isEqualTo("load 1");
+        assertThat(cached.expiresAtMillis()).isEqualTo(clock.millis() + 30_000);
+        clock.advance(Duration.ofSeconds(31));
+        assertThat(cache.peek(n)).isNull();
+        assertThat(cache.size()).as("peek leaves even an expired entry in place").isEqualTo(1);
+        assertThat(seen.calls).isEmpty();
+        assertThat(loads).hasValue(1);
+    }
+
+    @Test
+    void lookupNowWithoutStoringLeavesTheCacheAsItWas() throws Exception {
+        LookupCache cache = new LookupCache(Duration.ofSeconds(300), Duration.ofSeconds(5), 100, WAIT, 100, clock);
+        DaneName cachedName = name("a.example.com");
+        DaneName fresh = name("b.example.com");
+        cache.get(cachedName, x -> load(DnssecStatus.SECURE, 60));
+
+        TlsaLookup live = cache.lookupNow(cachedName, x -> load(DnssecStatus.BOGUS, 0), false);
+        cache.lookupNow(fresh, x -> load(DnssecStatus.SECURE, 60), false);
+
+        assertThat(live.status()).isEqualTo(DnssecStatus.BOGUS);
+        assertThat(loads).as("both were queried").hasValue(3);
+        assertThat(cache.peek(cachedName).lookup().detail()).isEqualTo("load 1");
+        assertThat(cache.peek(fresh)).isNull();
+        assertThat(cache.size()).isEqualTo(1);
+    }
+
+    @Test
+    void lookupNowWithStoringReplacesTheCachedAnswer() throws Exception {
+        LookupCache cache = new LookupCache(Duration.ofSeconds(300), Duration.ofSeconds(5), 100, WAIT, 100, clock);
+        DaneName n = name("a.example.com");
+        cache.get(n, x -> load(DnssecStatus.SECURE, 60));
+        clock.advance(Duration.ofSeconds(10));
+
+        cache.lookupNow(n, x -> load(DnssecStatus.SECURE, 60), true);
+
+        LookupCache.Cached cached = cache.peek(n);
+        assertThat(cached.lookup().detail()).isEqualTo("load 2");
+        assertThat(cached.expiresAtMillis()).isEqualTo(clock.millis() + 60_000);
+        assertThat(cache.get(n, x -> load(DnssecStatus.SECURE, 60)).detail()).isEqualTo("load 2");
+    }
 }

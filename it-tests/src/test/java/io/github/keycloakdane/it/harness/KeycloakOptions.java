@@ -165,6 +165,9 @@ public final class KeycloakOptions {
         return options;
     }
 
+    /** Keycloak's meters, ours among them, at {@code /metrics} of the management interface. */
+    public static final String METRICS = "--metrics-enabled=true";
+
     /** Lets a client send only {@code dane_clientid}: the attribute is searchable. */
     public static final String SEARCHABLE_NAME = "--spi-client--jpa--searchable-attributes=dane.clientid";
 

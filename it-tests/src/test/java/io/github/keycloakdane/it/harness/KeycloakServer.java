@@ -447,6 +447,11 @@ public final class KeycloakServer extends ManagedProcess {
         return URI.create((httpsCertificate != null ? "https" : "http") + "://127.0.0.1:" + port);
     }
 
+    /** {@code http://127.0.0.1:PORT} of the management interface (health, and metrics when enabled). */
+    public URI managementUri() {
+        return URI.create("http://127.0.0.1:" + managementPort);
+    }
+
     /** {@code BASE/realms/REALM}: the issuer when the request reached Keycloak directly. */
     public URI realmUri(String realm) {
         return URI.create(baseUri() + "/realms/" + realm);

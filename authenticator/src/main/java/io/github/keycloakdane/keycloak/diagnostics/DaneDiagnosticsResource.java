@@ -1,0 +1,255 @@
+package io.github.keycloakdane.keycloak.diagnostics;
+
+import io.github.keycloakdane.core.AllowList;
+import io.github.keycloakdane.core.CertificateParser;
+import io.github.keycloakdane.core.DaneName;
+import io.github.keycloakdane.core.DaneOutcome;
+import io.github.keycloakdane.core.DaneVerifier;
+import io.github.keycloakdane.core.InvalidNameException;
+import io.github.keycloakdane.core.SafeText;
+import io.github.keycloakdane.core.TlsaLookup;
+import io.github.keycloakdane.core.TlsaRecord;
+import io.github.keycloakdane.dns.DnsTlsaSource;
+import io.github.keycloakdane.keycloak.DaneNames;
+import io.github.keycloakdane.keycloak.DaneUserAuthenticatorConfig;
+import io.github.keycloakdane.keycloak.DaneUserAuthenticatorFactory;
+import io.github.keycloakdane.keycloak.DaneVerifierProvider;
+import jakarta.ws.rs.BadRequestException;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import org.keycloak.models.AuthenticationExecutionModel;
+import org.keycloak.models.AuthenticatorConfigModel;
+import org.keycloak.models.ClientModel;
+import org.keycloak.models.KeycloakSession;
+import org.keycloak.models.RealmModel;
+import org.keycloak.models.UserModel;
+import org.keycloak.services.resources.admin.fgap.AdminPermissionEvaluator;
+
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code /admin/realms/{realm}/dane/diagnose}: what DANE would decide for a name (and a certificate), step by step,
+ * with a live DNS lookup: the {@code ldns-dane verify} of Keycloak. Needs realm-management {@code view-clients};
+ * {@code refresh=true} (the answer replaces the cached one) needs {@code manage-clients}. Without it the cache is left
+ * exactly as it was. Everything that came from DNS or a certificate is bounded by {@link SafeText}. A field that
+ * does not apply is left out (never null), as Keycloak's JSON writer would drop it anyway.
+ * docs/ADMIN-GUIDE.md ("Diagnostics") shows a request and its answer.
+ */
+public class DaneDiagnosticsResource {
+
+    /** A PEM chain longer than this is no client's: refused before parsing. */
+    static final int MAX_PEM_CHARS = 64 * 1024;
+    /** At most this many carriers are listed (more than one is a collision already). */
+    static final int MAX_CARRIERS = 10;
+
+    private final KeycloakSession session;
+    private final RealmModel realm;
+    private final AdminPermissionEvaluator auth;
+
+    DaneDiagnosticsResource(KeycloakSession session, RealmModel realm, AdminPermissionEvaluator auth) {
+        this.session = session;
+        this.realm = realm;
+        this.auth = auth;
+    }
+
+    @GET
+    @Path("diagnose")
+    @Produces(MediaType.APPLICATION_JSON)
+    public Map<String, Object> diagnose(@QueryParam("name") String name, @QueryParam("execution") String execution,
+                                        @QueryParam("refresh") boolean refresh) {
+        return run(name, execution, refresh, null);
+    }
+
+    /** The same, with a PEM certificate or chain (leaf first) to match against the records. */
+    @POST
+    @Path("diagnose")
+    @Consumes({MediaType.TEXT_PLAIN, "application/x-pem-file"})
+    @Produces(MediaType.APPLICATION_JSON)
+    public Map<String, Object> diagnoseCertificate(@QueryParam("name") String name,
+                                                   @QueryParam("execution") String execution,
+                                                   @QueryParam("refresh") boolean refresh, String pem) {
+        return run(name, execution, refresh, pem == null ? "" : pem);
+    }
+
+    private Map<String, Object> run(String raw, String executionId, boolean refresh, String pem) {
+        auth.clients().requireView();
+        if (refresh) {
+            auth.clients().requireManage();
+        }
+        if (raw == null || raw.isBlank()) {
+            throw new BadRequestException("the query parameter name is required");
+        }
+        DaneVerifierProvider dane = session.getProvider(DaneVerifierProvider.class);
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("input", SafeText.name(raw));
+        DaneUserAuthenticatorConfig execution = execution(executionId, out);
+        List<X509Certificate> chain = pem == null ? null : chain(pem);
+        DaneName name;
+        try {
+            name = DaneName.parse(raw);
+        } catch (InvalidNameException e) {
+            out.put("nameError", SafeText.detail(e.getMessage()));
+            return out;
+        }
+        out.put("name", name.value());
+        DaneVerifier verifier = dane.verifier();
+        boolean serverAdmits = verifier.allowList().admits(name);
+        Map<String, Object> allow = new LinkedHashMap<>();
+        allow.put("server", serverAdmits);
+        allow.put("serverList", verifier.allowList().toString());
+        if (execution != null) {
+            allow.put("execution", execution.allowList().admits(name));
+            allow.put("executionList", execution.allowList().toString());
+        }
+        out.put("allowList", allow);
+        out.put("clients", clientsCarrying(name, dane.clientNameSearchable()));
+        putUsers(out, name, execution);
+        out.put("cache", cacheState(dane.dns(), name));
+        TlsaLookup lookup = null;
+        if (serverAdmits) {
+            lookup = dane.dns().lookupNow(name, refresh);
+            out.put("lookup", describe(lookup, refresh));
+        } else {
+            out.put("lookup", Map.of("performed", false,
+                    "why", "not on the server allow list: this node never queries DNS for it"));
+        }
+        if (chain != null) {
+            TlsaLookup answer = lookup;
+            DaneOutcome outcome = verifier.withSource(n -> answer)
+                    .verify(name.value(), chain, execution == null ? null : execution.allowList());
+            out.put("match", describe(outcome, chain.size()));
+        }
+        return out;
+    }
+
+    /** The auth-dane configuration of an execution (its id, or its configuration's id), or null when none asked. */
+    private DaneUserAuthenticatorConfig execution(String id, Map<String, Object> out) {
+        if (id == null || id.isBlank()) {
+            return null;
+        }
+        AuthenticatorConfigModel config;
+        AuthenticationExecutionModel exec = realm.getAuthenticationExecutionById(id);
+        if (exec != null) {
+            if (!DaneUserAuthenticatorFactory.PROVIDER_ID.equals(exec.getAuthenticator())) {
+                throw new BadRequestException("execution " + SafeText.name(id) + " is not an "
+                        + DaneUserAuthenticatorFactory.PROVIDER_ID + " execution");
+            }
+            config = exec.getAuthenticatorConfig() == null ? null
+                    : realm.getAuthenticatorConfigById(exec.getAuthenticatorConfig());
+        } else {
+            config = realm.getAuthenticatorConfigById(id);
+            if (config == null) {
+                throw new BadRequestException("no execution and no authenticator configuration " + SafeText.name(id)
+                        + " in this realm");
+            }
+        }
+        DaneUserAuthenticatorConfig parsed = DaneUserAuthenticatorConfig.from(config);
+        Map<String, Object> described = new LinkedHashMap<>();
+        described.put("id", SafeText.name(id));
+        if (config != null) {
+            described.put("alias", SafeText.name(config.getAlias()));
+        }
+        if (parsed.invalidBecause() != null) {
+            described.put("problem", SafeText.detail(parsed.invalidBecause()));
+        }
+        out.put("execution", described);
+        return parsed;
+    }
+
+    private static List<X509Certificate> chain(String pem) {
+        if (pem.length() > MAX_PEM_CHARS) {
+            throw new BadRequestException("the PEM body is longer than " + MAX_PEM_CHARS + " characters");
+        }
+        try {
+            List<X509Certificate> chain = CertificateParser.parsePem(pem);
+            if (chain.isEmpty()) {
+                throw new BadRequestException("the body holds no PEM certificate");
+            }
+            return chain;
+        } catch (CertificateException e) {
+            throw new BadRequestException(SafeText.detail("the body is not a PEM certificate chain: "
+                    + e.getMessage()));
+        }
+    }
+
+    /**
+     * Client ids (internal ids) carrying the name: by the indexed query when the attribute is searchable, else by a
+     * walk of the realm's clients (an admin's request, not a login's, may afford it).
+     */
+    private List<String> clientsCarrying(DaneName name, boolean searchable) {
+        var clients = searchable
+                ? session.clients().searchClientsByAttributes(realm,
+                        Map.of(DaneNames.CLIENT_ATTRIBUTE, name.value()), 0, MAX_CARRIERS)
+                : realm.getClientsStream().filter(c -> name.value().equals(c.getAttribute(DaneNames.CLIENT_ATTRIBUTE)));
+        return clients.map(ClientModel::getId).limit(MAX_CARRIERS).toList();
+    }
+
+    /** User ids only for an admin who may see users (view-users); otherwise says so. */
+    private void putUsers(Map<String, Object> out, DaneName name, DaneUserAuthenticatorConfig execution) {
+        if (!auth.users().canView()) {
+            out.put("usersHidden", "listing users needs view-users");
+            return;
+        }
+        DaneUserAuthenticatorConfig config = execution != null ? execution : DaneUserAuthenticatorConfig.from(null);
+        List<String> ids;
+        if (config.userMapping() == DaneUserAuthenticatorConfig.UserMapping.USERNAME) {
+            UserModel user = session.users().getUserByUsername(realm, name.value());
+            ids = user == null ? List.of() : List.of(user.getId());
+        } else {
+            ids = session.users().searchForUserByUserAttributeStream(realm, config.userAttribute(), name.value())
+                    .limit(MAX_CARRIERS).map(UserModel::getId).toList();
+        }
+        out.put("users", ids);
+    }
+
+    private static Map<String, Object> cacheState(DnsTlsaSource dns, DaneName name) {
+        Map<String, Object> cache = new LinkedHashMap<>();
+        dns.cached(name).ifPresentOrElse(c -> {
+            cache.put("cached", true);
+            cache.put("until", c.expiresAt().toString());
+            cache.put("dnssec", c.lookup().status().name());
+        }, () -> cache.put("cached", false));
+        return cache;
+    }
+
+    private static Map<String, Object> describe(TlsaLookup lookup, boolean stored) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("performed", true);
+        out.put("stored", stored);
+        out.put("dnssec", lookup.status().name());
+        out.put("reason", SafeText.detail(lookup.detail()));
+        out.put("ttlSeconds", lookup.ttlSeconds());
+        List<String> usable = new ArrayList<>();
+        for (TlsaRecord r : lookup.records()) {
+            usable.add(SafeText.detail(r.toPresentation()));
+        }
+        out.put("usable", usable);
+        out.put("unusable", lookup.unusable().stream().map(SafeText::detail).toList());
+        return out;
+    }
+
+    private static Map<String, Object> describe(DaneOutcome outcome, int certificates) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("certificates", certificates);
+        out.put("authenticated", outcome.authenticated());
+        out.put("reason", outcome.reason().name());
+        if (outcome.record() != null) {
+            out.put("record", outcome.record().parameters());
+        }
+        out.put("depth", outcome.depth());
+        if (outcome.detail() != null) {
+            out.put("detail", SafeText.detail(outcome.detail()));
+        }
+        return out;
+    }
+}
