@@ -39,6 +39,11 @@ public final class ItConfig {
         return Files.isRegularFile(realm) ? Optional.of(realm) : Optional.empty();
     }
 
+    /** {@code scripts/keycloak-image.sh} ({@code keycloak.image.script}), which names and builds the local image. */
+    public static Path keycloakImageScript() {
+        return path("keycloak.image.script", "../scripts/keycloak-image.sh");
+    }
+
     /** Root of the per-instance working directories ({@code it.workdir}), e.g. {@code target/it}. */
     public static Path workDir() {
         return path("it.workdir", "target/it");
