@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs, with apt-get, what the build, the tests and the demo need and this Debian machine lacks
-# (run as root or with sudo): Knot DNS and kdig, nginx, OpenSSL, curl, a JDK 17 and Maven; for
-# TestcontainersKeycloakIT a Docker engine (docker.io, unless one answers) and what builds its image (debootstrap, unzip).
+# (run as root or with sudo): Knot DNS and kdig, nginx, OpenSSL, curl, a JDK 17 and Maven; with --docker (scripts/test.sh)
+# also, for TestcontainersKeycloakIT, a Docker engine (docker.io, unless one answers) and what builds its image
+# (debootstrap, unzip).
 set -euo pipefail
 
 sudo_cmd=()
@@ -15,12 +16,14 @@ command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v curl    >/dev/null 2>&1 || missing+=(curl)
 command -v javac   >/dev/null 2>&1 || missing+=(openjdk-17-jdk-headless)
 command -v mvn     >/dev/null 2>&1 || missing+=(maven)
-command -v unzip   >/dev/null 2>&1 || missing+=(unzip)
 # without recommends: apparmor, for one, would make dockerd confine containers where that cannot work
 bare=()
-command -v debootstrap >/dev/null 2>&1 || [ -x /usr/sbin/debootstrap ] || bare+=(debootstrap)
-if ! { command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; }; then
-  command -v dockerd >/dev/null 2>&1 || [ -x /usr/sbin/dockerd ] || bare+=(docker.io)
+if [ "${1:-}" = "--docker" ]; then
+  command -v unzip >/dev/null 2>&1 || bare+=(unzip)
+  command -v debootstrap >/dev/null 2>&1 || [ -x /usr/sbin/debootstrap ] || bare+=(debootstrap)
+  if ! { command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; }; then
+    command -v dockerd >/dev/null 2>&1 || [ -x /usr/sbin/dockerd ] || bare+=(docker.io)
+  fi
 fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}"

@@ -8,7 +8,7 @@
 #   scripts/keycloak-image.sh --tag    print the tag only
 #
 # The tag is keyed by the Keycloak version (root pom) and this file's hash: a change to either means a rebuild, and
-# nothing else does. Building needs root (debootstrap) and the packages docker.io and debootstrap.
+# nothing else does. Building needs root and the packages debootstrap and unzip (install-deps.sh --docker).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -59,7 +59,7 @@ MIRROR=$(mirror | head -n 1)
 [ -n "$MIRROR" ] || { log "no apt source for $SUITE in /etc/apt/sources.list*"; exit 1; }
 
 WORK=$(mktemp -d /var/tmp/keycloak-image.XXXXXX)
-trap 'rm -rf "$WORK"' EXIT
+trap 'rm -rf --one-file-system "$WORK"' EXIT # not into a /proc that a failed debootstrap left mounted
 start=$SECONDS
 
 BASE="$BASE_REPO:$SUITE-$RECIPE"

@@ -5,11 +5,13 @@ import dasniko.testcontainers.keycloak.KeycloakContainer;
 import io.github.keycloakdane.it.harness.HostNetworkKeycloak;
 import io.github.keycloakdane.it.harness.ItConfig;
 import io.github.keycloakdane.it.harness.KeycloakImage;
+import io.github.keycloakdane.it.harness.KeycloakOptions;
 import io.github.keycloakdane.it.harness.NginxProxy;
 import io.github.keycloakdane.it.harness.SharedStack;
 import io.github.keycloakdane.it.harness.Stack;
 import io.github.keycloakdane.it.harness.TlsHttp;
 import io.github.keycloakdane.it.harness.Tokens;
+import io.github.keycloakdane.settings.ServerOption;
 import io.github.keycloakdane.testing.TestPki;
 import io.github.keycloakdane.testing.TestPki.Issued;
 import org.junit.jupiter.api.Test;
@@ -91,6 +93,10 @@ class TestcontainersKeycloakIT {
         assertThat(Files.readString(Path.of("../README.md")))
                 .as("README.md's testcontainers-keycloak snippet; copy it from TestcontainersKeycloakIT:%n%s", snippet)
                 .contains(snippet);
+        // the options it spells out for readers are the ones the provider and the harness define
+        assertThat(snippet).contains(ServerOption.RESOLVER.spiOption() + "=",
+                ServerOption.TRUST_ANCHORS.spiOption() + "=", KeycloakOptions.nginxCertLookup().get(0),
+                KeycloakOptions.nginxCertLookup().get(1));
     }
 
     // README: begin

@@ -25,7 +25,7 @@ public final class KeycloakImage {
             return Optional.empty();
         }
         return Optional.of("the local Keycloak image is not built and debootstrap, which builds it, is missing "
-                + "(scripts/install-deps.sh installs it)");
+                + "(scripts/install-deps.sh --docker installs it)");
     }
 
     /** The image's tag, after building it if the engine lacks it (minutes the first time, then a no-op). */
