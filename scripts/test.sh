@@ -16,6 +16,7 @@ stop_engine() {
   kill "$engine_pid" 2>/dev/null || true
   for _ in $(seq 60); do kill -0 "$engine_pid" 2>/dev/null || break; sleep 0.5; done
   kill -9 "$engine_pid" 2>/dev/null || true
+  umount "$ENGINE_DIR/exec/netns/default" 2>/dev/null || true # the one mount dockerd leaves behind
   engine_pid=""
 }
 
