@@ -2,7 +2,9 @@
 # Installs, with apt-get, what the build, the tests and the demo need and this Debian machine lacks
 # (run as root or with sudo): Knot DNS and kdig, nginx, HAProxy, Apache httpd, PostgreSQL, OpenSSL, curl, a JDK 17
 # and Maven. The tests run their own nginx, HAProxy, httpd and PostgreSQL (own configuration, port and directory); a
-# system instance that the packages may start is neither needed nor in the way.
+# system instance that the packages may start is neither needed nor in the way. With --docker (scripts/test.sh) also,
+# for TestcontainersKeycloakIT, a Docker engine (docker.io, unless one answers) and what builds its image
+# (debootstrap, unzip).
 set -euo pipefail
 
 sudo_cmd=()
@@ -20,8 +22,22 @@ command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v curl    >/dev/null 2>&1 || missing+=(curl)
 command -v javac   >/dev/null 2>&1 || missing+=(openjdk-17-jdk-headless)
 command -v mvn     >/dev/null 2>&1 || missing+=(maven)
+# without recommends: apparmor, for one, would make dockerd confine containers where that cannot work
+bare=()
+if [ "${1:-}" = "--docker" ]; then
+  command -v unzip >/dev/null 2>&1 || bare+=(unzip)
+  command -v debootstrap >/dev/null 2>&1 || [ -x /usr/sbin/debootstrap ] || bare+=(debootstrap)
+  if ! { command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; }; then
+    command -v dockerd >/dev/null 2>&1 || [ -x /usr/sbin/dockerd ] || bare+=(docker.io)
+  fi
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}"
   "${sudo_cmd[@]}" apt-get update -qq
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+if [ ${#bare[@]} -gt 0 ]; then
+  echo "installing: ${bare[*]}"
+  [ ${#missing[@]} -gt 0 ] || "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${bare[@]}" >/dev/null
 fi

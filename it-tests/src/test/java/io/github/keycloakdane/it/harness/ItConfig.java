@@ -38,7 +38,12 @@ public final class ItConfig {
         return Optional.of(path("dane.realm", "../realm-config/dane-realm.json")).filter(Files::isRegularFile);
     }
 
-    /** Root of the instance directories ({@code it.workdir}). */
+    /** {@code scripts/keycloak-image.sh} ({@code keycloak.image.script}), which names and builds the local image. */
+    public static Path keycloakImageScript() {
+        return path("keycloak.image.script", "../scripts/keycloak-image.sh");
+    }
+
+    /** Root of the per-instance working directories ({@code it.workdir}), e.g. {@code target/it}. */
     public static Path workDir() {
         return path("it.workdir", "target/it");
     }
