@@ -104,7 +104,7 @@ class DnsFaultsIT {
                 .keycloakOptions(KeycloakOptions.dane(ServerOption.TIMEOUT, TIMEOUT.toMillis()),
                         KeycloakOptions.dane(ServerOption.CACHE_NEGATIVE_TTL, NEGATIVE_TTL.toSeconds()),
                         KeycloakOptions.dane(ServerOption.MAX_CONCURRENT_LOOKUPS, maxConcurrentLookups),
-                        KeycloakOptions.SEARCHABLE_NAME);
+                        KeycloakOptions.SEARCHABLE_NAME, KeycloakOptions.METRICS);
         ItConfig.daneRealm().ifPresent(b::realmImport);
         return b;
     }
