@@ -76,7 +76,7 @@ public final class KeycloakServer extends ManagedProcess {
         private final List<Path> realmImports = new ArrayList<>();
         private final List<String> options = new ArrayList<>();
         private Issued httpsCertificate;
-        private Duration startTimeout = Duration.ofSeconds(300);
+        private Duration startTimeout = Duration.ofSeconds(600);
         private List<String> buildOptions;
         private Path distribution = ItConfig.keycloakDist();
 
@@ -151,7 +151,10 @@ public final class KeycloakServer extends ManagedProcess {
             return this;
         }
 
-        /** How long to wait for /health/ready (default 300 s: a loaded 2-core machine has taken over 180 s). */
+        /**
+         * How long to wait for /health/ready (default 600 s: alone a start takes 20-60 s, but on a 2-core machine
+         * shared with other builds one has taken over 300 s).
+         */
         public Builder startTimeout(Duration timeout) {
             this.startTimeout = timeout;
             return this;
