@@ -16,10 +16,12 @@ import java.util.stream.Stream;
  * at every start and one database and login role for Keycloak ({@link #DATABASE}, {@link #USER},
  * {@link #PASSWORD}; password authentication over TCP).
  *
- * <p>Its directory holds {@code pgdata/} (the cluster, also the Unix socket directory, so nothing goes to
- * {@code /var/run/postgresql}) and {@code postgres.log}. PostgreSQL refuses to run as root: as root, initdb, postgres
- * and psql run as the {@code postgres} system user ({@code runuser}), which then owns the directory. The harness's
- * stop signals runuser and postgres with its children alike (SIGTERM): PostgreSQL shuts down within a second or two.
+ * <p>The cluster (also the Unix socket directory, so nothing goes to {@code /var/run/postgresql}) is
+ * {@code pgdata/} in its directory, next to {@code postgres.log}. PostgreSQL refuses to run as root: as root, initdb,
+ * postgres and psql run as the {@code postgres} system user ({@code runuser}), and the cluster lives in
+ * {@code /tmp/keycloak-dane-pg-HASH} instead, because that user may not enter the checkout (under {@code /root}, or a
+ * {@code mktemp -d} directory). The harness's stop signals runuser and postgres with its children alike (SIGTERM):
+ * PostgreSQL shuts down within a second or two.
  */
 public final class Postgres extends ManagedProcess {
 
@@ -68,11 +70,21 @@ public final class Postgres extends ManagedProcess {
 
     @Override
     protected void prepare() throws IOException {
+        // a postmaster a killed run left in the cluster (outside dir() as root, so the base class does not find it)
+        Path pid = data().resolve("postmaster.pid");
+        if (Files.isRegularFile(pid)) {
+            String first = Files.readAllLines(pid).stream().findFirst().orElse("").strip();
+            if (first.matches("[0-9]+")) {
+                ProcessHandle.of(Long.parseLong(first))
+                        .filter(h -> h.info().command().orElse("").endsWith("/postgres"))
+                        .ifPresent(ProcessHandle::destroy);
+            }
+        }
         // a fresh cluster each start: no schema, sessions or cluster members left from an earlier run
         deleteTree(data());
         Files.createDirectories(data());
         if (ROOT) {
-            run(List.of("chown", "-R", "postgres:postgres", dir().toString()));
+            run(List.of("chown", "-R", "postgres:postgres", data().toString()));
         }
         run(asPostgres(bin.resolve("initdb").toString(), "-D", data().toString(), "-U", "postgres",
                 "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8"));
@@ -120,7 +132,7 @@ public final class Postgres extends ManagedProcess {
     }
 
     private void run(List<String> command) throws IOException {
-        Process p = new ProcessBuilder(command).directory(dir().toFile()).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(command).directory(data().toFile()).redirectErrorStream(true).start();
         try {
             String out = new String(p.getInputStream().readAllBytes());
             if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
@@ -134,7 +146,21 @@ public final class Postgres extends ManagedProcess {
     }
 
     private Path data() {
-        return dir().resolve("pgdata");
+        return ROOT ? Path.of("/tmp", "keycloak-dane-pg-" + Integer.toHexString(dir().toString().hashCode()))
+                : dir().resolve("pgdata");
+    }
+
+    /** Stops PostgreSQL and, as root, removes its cluster from /tmp. */
+    @Override
+    public void close() {
+        super.close();
+        if (ROOT) {
+            try {
+                deleteTree(data());
+            } catch (IOException e) {
+                // the next start of this instance wipes it all the same
+            }
+        }
     }
 
     // ------------------------------------------------------------------------------------------------ accessors
