@@ -228,15 +228,9 @@ class DnsFaultsIT {
         assertThat(blackHoled.p(0.95)).as("client-secret p95 under black-holed load vs under cached load")
                 .isLessThanOrEqualTo(1.5 * baseline.p(0.95));
         // the node kept its DNS work bounded: requests beyond the limit failed fast instead of queueing
-        assertThat(refusals(metersBefore, metersAfter, "DNS_BUSY")).as("DNS_BUSY refusals").isPositive();
-        assertThat(refusals(metersBefore, metersAfter, "DNS_TIMEOUT")).as("DNS_TIMEOUT refusals").isPositive();
-    }
-
-    /** client-dane refusals with {@code reason} between two scrapes of the authentication meter. */
-    private static double refusals(Map<String, Double> before, Map<String, Double> after, String reason) {
-        String series = "keycloak_dane_authentications_total{authenticator=client-dane,reason=" + reason
-                + ",result=failure}";
-        return after.getOrDefault(series, 0.0) - before.getOrDefault(series, 0.0);
+        Map<String, Long> refusals = MetricsIT.refusals(metersBefore, metersAfter, "client-dane");
+        assertThat(refusals.getOrDefault("DNS_BUSY", 0L)).as("DNS_BUSY refusals: " + refusals).isPositive();
+        assertThat(refusals.getOrDefault("DNS_TIMEOUT", 0L)).as("DNS_TIMEOUT refusals: " + refusals).isPositive();
     }
 
     /** What one 10-second load phase saw. */

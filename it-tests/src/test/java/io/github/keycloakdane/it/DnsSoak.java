@@ -19,7 +19,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -109,7 +108,8 @@ class DnsSoak {
                     }
                     long heap = heapAfterGc(stack);
                     firstHeap = firstHeap == null ? heap : firstHeap;
-                    rows.add(row(name, refusals(metersBefore, MetricsIT.scrape(stack)), heap, failures));
+                    Map<String, Long> refusals = MetricsIT.refusals(metersBefore, MetricsIT.scrape(stack), "client-dane");
+                    rows.add(row(name, refusals, heap, failures));
                 }
                 if (rows.size() == 5 && firstHeap != null) {
                     long last = heapAfterGc(stack);
@@ -240,20 +240,6 @@ class DnsSoak {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
-    }
-
-    /** Refusals by reason between two scrapes of the authentication meter. */
-    private static Map<String, Long> refusals(Map<String, Double> before, Map<String, Double> after) {
-        Map<String, Long> reasons = new TreeMap<>();
-        after.forEach((series, value) -> {
-            Matcher reason = Pattern.compile("^keycloak_dane_authentications_total\\{.*reason=([A-Z_]+).*result=failure")
-                    .matcher(series);
-            long delta = Math.round(value - before.getOrDefault(series, 0.0));
-            if (reason.find() && delta > 0) {
-                reasons.merge(reason.group(1), delta, Long::sum);
-            }
-        });
-        return reasons;
     }
 
     private String row(String phase, Map<String, Long> reasons, long heapKib, List<String> failures) {

@@ -97,6 +97,26 @@ class MetricsIT {
         return after.get(series) - before.getOrDefault(series, 0.0);
     }
 
+    /** A failure series of the authentication meter as {@link #scrape} spells it: authenticator, reason. */
+    private static final Pattern REFUSAL = Pattern.compile(
+            "^keycloak_dane_authentications_total\\{authenticator=([a-z-]+),reason=([A-Z_]+),result=failure}$");
+
+    /**
+     * One authenticator's refusals by reason between two {@link #scrape scrapes}; reasons that did not move are
+     * absent.
+     */
+    static Map<String, Long> refusals(Map<String, Double> before, Map<String, Double> after, String authenticator) {
+        Map<String, Long> reasons = new TreeMap<>();
+        after.forEach((series, value) -> {
+            Matcher reason = REFUSAL.matcher(series);
+            long delta = Math.round(value - before.getOrDefault(series, 0.0));
+            if (reason.matches() && reason.group(1).equals(authenticator) && delta > 0) {
+                reasons.merge(reason.group(2), delta, Long::sum);
+            }
+        });
+        return reasons;
+    }
+
     /** Every sample as {@code name{label=value,...}} (labels sorted, unquoted) to its value. */
     static Map<String, Double> scrape(Stack stack) throws IOException, InterruptedException {
         URI uri = URI.create(stack.keycloak().managementUri() + "/metrics");
