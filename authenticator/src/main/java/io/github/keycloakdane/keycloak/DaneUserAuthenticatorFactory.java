@@ -2,12 +2,10 @@ package io.github.keycloakdane.keycloak;
 
 import io.github.keycloakdane.keycloak.DaneUserAuthenticatorConfig.IdentitySource;
 import io.github.keycloakdane.keycloak.DaneUserAuthenticatorConfig.UserMapping;
-import org.keycloak.Config;
 import org.keycloak.authentication.Authenticator;
 import org.keycloak.authentication.AuthenticatorFactory;
 import org.keycloak.models.AuthenticationExecutionModel;
 import org.keycloak.models.KeycloakSession;
-import org.keycloak.models.KeycloakSessionFactory;
 import org.keycloak.provider.ProviderConfigProperty;
 import org.keycloak.provider.ProviderConfigurationBuilder;
 
@@ -15,7 +13,7 @@ import java.util.Arrays;
 import java.util.List;
 
 /** Registers {@code auth-dane} for browser and direct-grant flows. */
-public class DaneUserAuthenticatorFactory implements AuthenticatorFactory {
+public class DaneUserAuthenticatorFactory implements AuthenticatorFactory, StatelessProviderFactory<Authenticator> {
 
     public static final String PROVIDER_ID = "auth-dane";
     private static final DaneUserAuthenticator SINGLETON = new DaneUserAuthenticator();
@@ -104,17 +102,5 @@ public class DaneUserAuthenticatorFactory implements AuthenticatorFactory {
     @Override
     public Authenticator create(KeycloakSession session) {
         return SINGLETON;
-    }
-
-    @Override
-    public void init(Config.Scope config) {
-    }
-
-    @Override
-    public void postInit(KeycloakSessionFactory factory) {
-    }
-
-    @Override
-    public void close() {
     }
 }

@@ -133,6 +133,13 @@ public final class DaneScenarios {
         return createdId(realm.clients().create(representation(representation, ClientRepresentation.class)));
     }
 
+    /** A confidential client_credentials client authenticated by Keycloak's own client-x509 with this subject DN. */
+    static String createX509Client(RealmResource realm, String clientId, String subjectDn) {
+        return createClient(realm, Map.of("clientId", clientId, "enabled", true, "publicClient", false,
+                "serviceAccountsEnabled", true, "standardFlowEnabled", false,
+                "clientAuthenticatorType", "client-x509", "attributes", Map.of("x509.subjectdn", subjectDn)));
+    }
+
     /** A representation written as a map (as in a realm export), in the admin client's type. */
     static <T> T representation(Object map, Class<T> type) {
         return JSON.convertValue(map, type);

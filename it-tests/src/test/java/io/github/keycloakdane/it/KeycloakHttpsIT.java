@@ -19,7 +19,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
-import static io.github.keycloakdane.it.DaneScenarios.createClient;
+import static io.github.keycloakdane.it.DaneScenarios.createX509Client;
 import static io.github.keycloakdane.it.DaneScenarios.representation;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -52,14 +52,7 @@ class KeycloakHttpsIT {
                 .start();
         keycloak.admin().realms().create(representation(Map.of("realm", REALM, "enabled", true),
                 RealmRepresentation.class));
-        createClient(keycloak.admin().realm(REALM), Map.of(
-                "clientId", CLIENT,
-                "enabled", true,
-                "publicClient", false,
-                "serviceAccountsEnabled", true,
-                "standardFlowEnabled", false,
-                "clientAuthenticatorType", "client-x509",
-                "attributes", Map.of("x509.subjectdn", "CN=direct-device")));
+        createX509Client(keycloak.admin().realm(REALM), CLIENT, "CN=direct-device");
     }
 
     @AfterAll

@@ -1,6 +1,7 @@
 package io.github.keycloakdane.it;
 
 import io.github.keycloakdane.it.harness.KeycloakOptions;
+import io.github.keycloakdane.it.harness.NginxProxy;
 import io.github.keycloakdane.it.harness.TemplateProxy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -10,14 +11,15 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The proxy documentation says what the tests run: docs/PROXIES.md quotes the proxy configuration files verbatim and
- * lists the Keycloak options the ITs start Keycloak with; the configuration files set the headers those options name;
- * the README's proxy table has a row for every lookup. No servers: an IT only because it-tests runs no surefire.
+ * The proxy documentation says what the tests run: docs/PROXIES.md (and, for nginx, the admin guide) quotes the proxy
+ * configuration files verbatim and lists the Keycloak options the ITs start Keycloak with; the configuration files
+ * set the headers those options name; the README's proxy table has a row for every lookup. No servers: an IT only because it-tests runs no surefire.
  */
 class ProxyDocsIT {
 
@@ -36,7 +38,7 @@ class ProxyDocsIT {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"haproxy.cfg", "apache-httpd.conf"})
+    @ValueSource(strings = {"haproxy.cfg", "apache-httpd.conf", "nginx.conf"})
     void proxiesMdQuotesTheConfigurationTheTestsRun(String resource) throws IOException {
         assertThat(doc("docs/PROXIES.md")).as("docs/PROXIES.md must quote the snippet of proxies/%s:%n%s", resource,
                 TemplateProxy.snippet(resource)).contains("```\n" + TemplateProxy.snippet(resource) + "```\n");
@@ -61,7 +63,20 @@ class ProxyDocsIT {
     }
 
     @Test
+    void theAdminGuideQuotesTheNginxConfigurationTheTestsRun() throws IOException {
+        assertThat(doc("docs/ADMIN-GUIDE.md")).contains("```nginx\n" + TemplateProxy.snippet("nginx.conf") + "```\n");
+    }
+
+    @Test
     void theConfigurationsSetTheHeadersTheLookupsRead() {
+        String nginx = TemplateProxy.resource("nginx.conf");
+        assertThat(nginx).contains("proxy_set_header " + KeycloakOptions.CLIENT_CERT_HEADER + " $ssl_client_escaped_cert;",
+                "proxy_set_header " + KeycloakOptions.CLIENT_VERIFY_HEADER + " $ssl_client_verify;",
+                "proxy_set_header " + NginxProxy.NODE_HEADER + " \"\";",
+                "map $http_" + NginxProxy.NODE_HEADER.toLowerCase(Locale.ROOT).replace('-', '_') + " $dane_upstream");
+        for (int i = 0; i < KeycloakOptions.CHAIN_LENGTH; i++) {
+            assertThat(nginx).contains("proxy_set_header " + KeycloakOptions.CHAIN_HEADER_PREFIX + "_" + i + " \"\";");
+        }
         String haproxy = TemplateProxy.snippet("haproxy.cfg");
         assertThat(haproxy).contains("set-header " + KeycloakOptions.HAPROXY_CERT_HEADER + " %[ssl_c_der,base64]",
                 "set-header " + KeycloakOptions.HAPROXY_CHAIN_HEADER + " %[ssl_c_chain_der,base64]",

@@ -30,7 +30,7 @@ import java.util.List;
 import java.util.Map;
 
 import static io.github.keycloakdane.it.DaneScenarios.awaitEvents;
-import static io.github.keycloakdane.it.DaneScenarios.createClient;
+import static io.github.keycloakdane.it.DaneScenarios.createX509Client;
 import static io.github.keycloakdane.it.DaneScenarios.enableEvents;
 import static io.github.keycloakdane.it.DaneScenarios.events;
 import static io.github.keycloakdane.it.DaneScenarios.representation;
@@ -59,14 +59,7 @@ class StackIT {
         dropRealm();
         stack.admin().realms().create(representation(Map.of("realm", REALM, "enabled", true),
                 RealmRepresentation.class));
-        createClient(realm, Map.of(
-                "clientId", CLIENT,
-                "enabled", true,
-                "publicClient", false,
-                "serviceAccountsEnabled", true,
-                "standardFlowEnabled", false,
-                "clientAuthenticatorType", "client-x509",
-                "attributes", Map.of("x509.subjectdn", "CN=smoke-device")));
+        createX509Client(realm, CLIENT, "CN=smoke-device");
         enableEvents(realm);
     }
 

@@ -23,7 +23,7 @@ public final class ApacheHttpd extends TemplateProxy {
     private final Path apache2 = binary("apache2", "install apache2");
 
     private ApacheHttpd(Path dir, URI upstream, Issued serverCertificate) {
-        super("apache2", dir, "apache-httpd.conf", upstream, serverCertificate);
+        super("apache2", dir, "apache-httpd.conf", List.of(upstream), serverCertificate);
     }
 
     /** httpd in {@code dir} serving {@code serverCertificate} in front of Keycloak's plain-HTTP {@code upstream}. */

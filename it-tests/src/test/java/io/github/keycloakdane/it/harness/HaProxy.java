@@ -22,7 +22,7 @@ public final class HaProxy extends TemplateProxy {
     private final Path haproxy = binary("haproxy", "install haproxy");
 
     private HaProxy(Path dir, URI upstream, Issued serverCertificate) {
-        super("haproxy", dir, "haproxy.cfg", upstream, serverCertificate);
+        super("haproxy", dir, "haproxy.cfg", List.of(upstream), serverCertificate);
     }
 
     /** HAProxy in {@code dir} serving {@code serverCertificate} in front of Keycloak's plain-HTTP {@code upstream}. */

@@ -23,7 +23,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -236,19 +235,12 @@ public final class KeycloakServer extends ManagedProcess {
         }
         Files.deleteIfExists(marker);
         long t0 = System.nanoTime();
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir().toFile()).redirectErrorStream(true)
-                .redirectOutput(buildLog().toFile());
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir().toFile()).redirectOutput(buildLog().toFile());
         environment(pb.environment());
-        Process p = pb.start();
         try {
-            if (!p.waitFor(5, TimeUnit.MINUTES) || p.exitValue() != 0) {
-                p.destroyForcibly();
-                throw new IOException(name() + ": kc.sh build failed\n" + String.join(" ", cmd) + "\n"
-                        + read(buildLog()));
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while building Keycloak", e);
+            run(pb, Duration.ofMinutes(5));
+        } catch (IOException e) {
+            throw new IOException(name() + ": kc.sh build failed\n" + e.getMessage(), e);
         }
         Files.writeString(marker, wanted);
         System.out.printf(Locale.ROOT, "[%s] kc.sh build in %.1f s%n", name(), (System.nanoTime() - t0) / 1e9);
@@ -273,37 +265,28 @@ public final class KeycloakServer extends ManagedProcess {
     protected List<String> command() throws IOException {
         port = freePort();
         managementPort = freePort();
+        List<String> cmd = new ArrayList<>(List.of(home().resolve("bin/kc.sh").toString()));
+        cmd.addAll(buildOptions != null ? PRODUCTION_START : List.of("start-dev", "--health-enabled=true"));
+        cmd.addAll(List.of("--http-host=127.0.0.1", "--http-management-port=" + managementPort));
+        Map<String, String> defaults = new LinkedHashMap<>();
         if (buildOptions != null) {
             clusterPort = clusterPort();
-            List<String> cmd = new ArrayList<>(List.of(home().resolve("bin/kc.sh").toString()));
-            cmd.addAll(PRODUCTION_START);
-            cmd.addAll(List.of("--http-host=127.0.0.1", "--http-port=" + port,
-                    "--http-management-port=" + managementPort, "--cache-embedded-network-bind-address=127.0.0.1",
+            cmd.addAll(List.of("--http-port=" + port, "--cache-embedded-network-bind-address=127.0.0.1",
                     "--cache-embedded-network-bind-port=" + clusterPort));
-            if (!realmImports.isEmpty()) {
-                cmd.add("--import-realm");
-            }
-            cmd.addAll(callerOptions);
-            startedAt = System.nanoTime();
-            return cmd;
-        }
-        List<String> cmd = new ArrayList<>(List.of(home().resolve("bin/kc.sh").toString(), "start-dev",
-                "--http-host=127.0.0.1", "--http-management-port=" + managementPort, "--health-enabled=true"));
-        Map<String, String> defaults = new LinkedHashMap<>(Map.of("--db", "dev-mem", "--cache", "local",
-                "--http-management-scheme", "http"));
-        if (httpsCertificate != null) {
+        } else if (httpsCertificate != null) {
             Path tls = Files.createDirectories(dir().resolve("tls"));
-            cmd.add("--http-enabled=false");
             // start-dev opens its HTTP listener all the same (on 8080 unless told otherwise): keep it on a free port
-            cmd.add("--http-port=" + freePort());
-            cmd.add("--https-port=" + port);
-            cmd.add("--https-certificate-file=" + TestPki.writePem(tls.resolve("server.pem"),
-                    List.of(httpsCertificate.cert())));
-            cmd.add("--https-certificate-key-file=" + TestPki.writePem(tls.resolve("server.key"),
-                    httpsCertificate.keyPair().getPrivate()));
+            cmd.addAll(List.of("--http-enabled=false", "--http-port=" + freePort(), "--https-port=" + port,
+                    "--https-certificate-file=" + TestPki.writePem(tls.resolve("server.pem"),
+                            List.of(httpsCertificate.cert())),
+                    "--https-certificate-key-file=" + TestPki.writePem(tls.resolve("server.key"),
+                            httpsCertificate.keyPair().getPrivate())));
             defaults.put("--https-client-auth", "request");
         } else {
             cmd.add("--http-port=" + port);
+        }
+        if (buildOptions == null) {
+            defaults.putAll(Map.of("--db", "dev-mem", "--cache", "local", "--http-management-scheme", "http"));
         }
         Set<String> given = callerOptions.stream().map(KeycloakServer::optionName).collect(Collectors.toSet());
         defaults.forEach((k, v) -> {

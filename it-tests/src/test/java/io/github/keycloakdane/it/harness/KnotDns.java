@@ -298,13 +298,9 @@ public final class KnotDns extends ManagedProcess {
      * {@code mod-stats.response-code[NXDOMAIN]}; a counter never incremented is absent.
      */
     public Map<String, Long> stats() throws IOException {
-        Process p = new ProcessBuilder(knotc.toString(), "-c", conf().toString(), "-t", "5", "stats")
-                .redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        // the output has ended, so knotc is exiting (and -t 5 bounds its wait for knotd)
-        if (p.onExit().join().exitValue() != 0) {
-            throw new IOException("knotc stats failed: " + out);
-        }
+        // -t 5 bounds knotc's wait for knotd
+        String out = run(new ProcessBuilder(knotc.toString(), "-c", conf().toString(), "-t", "5", "stats"),
+                Duration.ofSeconds(15));
         return out.lines().map(COUNTER::matcher).filter(Matcher::matches)
                 .collect(Collectors.toMap(m -> m.group(1), m -> Long.parseLong(m.group(2))));
     }

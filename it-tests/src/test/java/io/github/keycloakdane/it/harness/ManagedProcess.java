@@ -248,6 +248,34 @@ public abstract class ManagedProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs a command to its end (at most {@code timeout}, then killed), its stderr and stdout together into the
+     * builder's output file, or a temporary one, and returns that output; a non-zero exit is an IOException with it.
+     */
+    static String run(ProcessBuilder command, Duration timeout) throws IOException {
+        File given = command.redirectOutput().file();
+        Path out = given != null ? given.toPath() : Files.createTempFile("harness-run", ".out");
+        try {
+            Process p = command.redirectErrorStream(true).redirectOutput(out.toFile()).start();
+            boolean ended = p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            if (!ended) {
+                p.destroyForcibly();
+            }
+            if (!ended || p.exitValue() != 0) {
+                throw new IOException(String.join(" ", command.command()) + (ended ? " failed" : " timed out") + ":\n"
+                        + read(out));
+            }
+            return read(out);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        } finally {
+            if (given == null) {
+                Files.deleteIfExists(out);
+            }
+        }
+    }
+
     /** An executable on the PATH or in /usr/sbin, /usr/local/sbin. */
     static Path binary(String name, String hint) {
         String dirs = System.getenv().getOrDefault("PATH", "") + File.pathSeparator + "/usr/sbin" + File.pathSeparator

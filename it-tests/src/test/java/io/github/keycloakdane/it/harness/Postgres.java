@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -100,14 +99,13 @@ public final class Postgres extends ManagedProcess {
     }
 
     @Override
-    protected String notReady() throws IOException {
-        Process p = new ProcessBuilder(bin.resolve("pg_isready").toString(), "-q", "-h", LOOPBACK.getHostAddress(),
-                "-p", Integer.toString(port)).redirectErrorStream(true).start();
+    protected String notReady() {
         try {
-            return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0 ? null : "pg_isready: not accepting";
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted", e);
+            run(new ProcessBuilder(bin.resolve("pg_isready").toString(), "-q", "-h", LOOPBACK.getHostAddress(),
+                    "-p", Integer.toString(port)), Duration.ofSeconds(10));
+            return null;
+        } catch (IOException e) {
+            return "pg_isready: not accepting";
         }
     }
 
@@ -132,17 +130,7 @@ public final class Postgres extends ManagedProcess {
     }
 
     private void run(List<String> command) throws IOException {
-        Process p = new ProcessBuilder(command).directory(data().toFile()).redirectErrorStream(true).start();
-        try {
-            String out = new String(p.getInputStream().readAllBytes());
-            if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                p.destroyForcibly();
-                throw new IOException(String.join(" ", command) + " failed:\n" + out);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted", e);
-        }
+        run(new ProcessBuilder(command).directory(data().toFile()), Duration.ofSeconds(60));
     }
 
     private Path data() {

@@ -10,26 +10,27 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * A TLS-terminating proxy on 127.0.0.1 in front of Keycloak whose configuration is a file under
  * {@code src/test/resources/proxies/}: the harness fills its {@code @DIR@}, {@code @PORT@} and {@code @UPSTREAM@}
- * (Keycloak's {@code host:port}) placeholders and runs it. The part of the file between the lines
+ * (Keycloak's {@code host:port}) placeholders, and those a subclass adds ({@link #placeholders()}), and runs it. The part of the file between the lines
  * {@code # snippet: begin} and {@code # snippet: end} is what the docs quote ({@link #snippet}).
  */
 public abstract class TemplateProxy extends ManagedProcess {
 
     private final String template;
-    private final URI upstream;
+    protected volatile List<URI> upstreams;
     protected final Issued serverCertificate;
     private int port;
 
-    protected TemplateProxy(String name, Path dir, String template, URI upstream, Issued serverCertificate) {
+    protected TemplateProxy(String name, Path dir, String template, List<URI> upstreams, Issued serverCertificate) {
         super(name, dir, name + ".out", Duration.ofSeconds(15));
         this.template = template;
-        this.upstream = upstream;
+        this.upstreams = List.copyOf(upstreams);
         this.serverCertificate = serverCertificate;
     }
 
@@ -39,16 +40,37 @@ public abstract class TemplateProxy extends ManagedProcess {
     /** The proxy's command line for {@link #conf()}. */
     protected abstract List<String> command(Path conf);
 
+    /** Placeholders of this proxy's own, beyond {@code @DIR@}, {@code @PORT@} and {@code @UPSTREAM@}. */
+    protected Map<String, String> placeholders() {
+        return Map.of();
+    }
+
     @Override
     protected final List<String> command() throws IOException {
         port = freePort();
+        writeConf();
+        return command(conf());
+    }
+
+    /** Fills the template into {@link #conf()}. */
+    protected final void writeConf() throws IOException {
+        Map<String, String> values = new HashMap<>(placeholders());
+        values.put("@DIR@", dir().toString());
+        values.put("@PORT@", Integer.toString(port));
+        values.put("@UPSTREAM@", upstreams.isEmpty() ? "" : hostPort(upstreams.get(0)));
         String text = resource(template);
-        for (Map.Entry<String, String> p : Map.of("@DIR@", dir().toString(), "@PORT@", Integer.toString(port),
-                "@UPSTREAM@", upstream.getHost() + ":" + upstream.getPort()).entrySet()) {
+        for (Map.Entry<String, String> p : values.entrySet()) {
             text = text.replace(p.getKey(), p.getValue());
         }
         Files.writeString(conf(), text);
-        return command(conf());
+    }
+
+    /** {@code HOST:PORT} of a plain-HTTP upstream. */
+    protected static String hostPort(URI upstream) {
+        if (!"http".equals(upstream.getScheme()) || upstream.getPort() < 0) {
+            throw new IllegalArgumentException("upstreams are http://HOST:PORT: " + upstream);
+        }
+        return upstream.getHost() + ":" + upstream.getPort();
     }
 
     @Override
