@@ -29,6 +29,9 @@ import java.security.spec.X509EncodedKeySpec;
  */
 final class PrivateKeys {
 
+    /** An instance registers BouncyCastle's key converters, which {@link BouncyCastleProvider#getPrivateKey} uses. */
+    private static final BouncyCastleProvider BC = new BouncyCastleProvider();
+
     private PrivateKeys() {
     }
 
@@ -86,7 +89,7 @@ final class PrivateKeys {
         }
         if (bc instanceof org.bouncycastle.jce.interfaces.ECPrivateKey ec) {
             org.bouncycastle.jce.spec.ECParameterSpec params = ec.getParameters();
-            return KeyFactory.getInstance("EC", new BouncyCastleProvider()).generatePublic(
+            return KeyFactory.getInstance("EC", BC).generatePublic(
                     new org.bouncycastle.jce.spec.ECPublicKeySpec(params.getG().multiply(ec.getD()).normalize(), params));
         }
         if (bc instanceof EdDSAPrivateKey ed && "Ed25519".equals(ed.getAlgorithm())) {
