@@ -35,12 +35,19 @@ echo "== its TLSA record, made with the CLI"
 RECORD=$(cli tlsa --cert "$WORK/device.pem" --name "$DEVICE")
 echo "   $RECORD"
 
+METER=meter1._device.example.test
+echo "== a second device, $METER (client-dane-jwt: it will present no certificate at all), and its record"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$METER" \
+  -keyout "$WORK/meter.key" -out "$WORK/meter.pem" -days 365 2>/dev/null
+METER_RECORD=$(cli tlsa --cert "$WORK/meter.pem" --name "$METER")
+echo "   $METER_RECORD"
+
 echo "== Knot DNS signs example.test and publishes the record; Keycloak $KC_VERSION with keycloak-dane behind nginx"
 rm -f "$WORK/stack.env"
 java -cp "$ROOT/it-tests/target/test-classes:$(cat "$WORK/classpath.txt")" \
   -Dit.workdir="$WORK" -Dkeycloak.dist="$ROOT/it-tests/target/keycloak-$KC_VERSION" -Ddane.jar="$JAR" \
   -Ddane.realm="$ROOT/realm-config/dane-realm.json" \
-  io.github.keycloakdane.it.harness.DemoStack "$WORK/stack.env" "$RECORD" > "$WORK/stack.log" 2>&1 &
+  io.github.keycloakdane.it.harness.DemoStack "$WORK/stack.env" "$RECORD" "$METER_RECORD" > "$WORK/stack.log" 2>&1 &
 STACK_PID=$!
 # SIGTERM to the stack's JVM: its shutdown hooks stop nginx, Keycloak and Knot
 cleanup() { kill "$STACK_PID" 2>/dev/null || true; wait "$STACK_PID" 2>/dev/null || true; }
@@ -77,6 +84,27 @@ echo
 echo "== an impostor with another key is refused:"
 curl -s -w '   HTTP %{http_code}\n' --cacert "$TLS_CA" --cert "$WORK/impostor.pem" --key "$WORK/impostor.key" \
   -d grant_type=client_credentials -d "dane_clientid=$DEVICE" "$TOKEN_URL"
+
+
+echo "== the second device: no client certificate, a signed JWT whose key is in its TLSA record (client-dane-jwt)"
+echo "   curl -d grant_type=client_credentials -d client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer \\"
+echo "        -d client_assertion=\"\$(java -jar keycloak-dane.jar assertion --key meter.key --client-id meter1 --aud $PUBLIC_URL/realms/dane)\" \\"
+echo "        $TOKEN_URL"
+ASSERTION=$(cli assertion --key "$WORK/meter.key" --client-id meter1 --aud "$PUBLIC_URL/realms/dane")
+METER_RESPONSE=$(curl -s --cacert "$TLS_CA" -d grant_type=client_credentials \
+  -d client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer \
+  -d "client_assertion=$ASSERTION" "$TOKEN_URL")
+METER_TOKEN=$(printf '%s' "$METER_RESPONSE" | sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p')
+if [ -z "$METER_TOKEN" ]; then
+  echo "no token: $METER_RESPONSE"; exit 1
+fi
+payload=$(printf '%s' "$METER_TOKEN" | cut -d. -f2 | tr '_-' '/+')
+while [ $(( ${#payload} % 4 )) -ne 0 ]; do payload="$payload="; done
+echo "   token for $(printf '%s' "$payload" | base64 -d | sed -n 's/.*"dane_clientid":"\([^"]*\)".*/dane_clientid=\1/p')"
+echo "== the same assertion again (a replay) is refused:"
+curl -s -w '   HTTP %{http_code}\n' --cacert "$TLS_CA" -d grant_type=client_credentials \
+  -d client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer \
+  -d "client_assertion=$ASSERTION" "$TOKEN_URL"
 
 echo
 echo "admin console: $KEYCLOAK_URL/admin/master/console/#/dane   (admin / admin)"

@@ -55,6 +55,7 @@ public final class DaneCli {
               java -jar keycloak-dane.jar lookup NAME [--resolver HOST[:PORT]] [--trust-anchors FILE] [--trust-ad] [--timeout MS]
               java -jar keycloak-dane.jar verify NAME --chain FILE.pem [--resolver HOST[:PORT]] [--trust-anchors FILE] [--trust-ad]
                                                     [--timeout MS] [--ee-name-check] [--pkix-trust FILE.pem]
+              java -jar keycloak-dane.jar assertion --key KEY.pem [--cert CERT.pem] --client-id ID --aud URL [--lifetime S]
 
             tlsa     print the TLSA record for the first certificate in FILE.pem (default 3 1 1: DANE-EE, SPKI, SHA-256),
                      as 'NAME. IN TLSA U S M HEX' when --name is given. For DANE-TA (usage 2) pass the CA certificate.
@@ -64,11 +65,15 @@ public final class DaneCli {
             lookup   fetch NAME's TLSA RRset and print its DNSSEC status and records; exit 0 only when SECURE with at
                      least one usable record.
             verify   lookup + match: exit 0 only when the chain authenticates as NAME.
+            assertion  print a signed client assertion (RFC 7523) for client-dane-jwt: iss = sub = ID, aud = URL (the
+                     realm's issuer or token endpoint), a fresh jti, valid for S seconds (default %s). The key goes
+                     into the header as jwk (match it with a 3 1 x record), or as x5c with --cert (the chain, leaf
+                     first). KEY.pem: an unencrypted EC (P-256/384/521), Ed25519 or RSA (>= 2048 bits) private key.
 
             options:
             %s
             exit codes: 0 success, 1 negative answer (no match / not secure / not authenticated), 2 usage or unreadable input
-            """.formatted(optionHelp());
+            """.formatted(ServerOption.ASSERTION_MAX_LIFETIME.defaultValue, optionHelp());
 
     /** The server options the DNS commands take, and those the matching commands take: from {@link ServerOption}. */
     private static final List<ServerOption> DNS_OPTIONS = List.of(ServerOption.RESOLVER, ServerOption.TRUST_ANCHORS,
@@ -122,6 +127,7 @@ public final class DaneCli {
                 case "match" -> match(a);
                 case "lookup" -> lookup(a);
                 case "verify" -> verify(a);
+                case "assertion" -> assertion(a);
                 default -> throw new UsageException("unknown command '" + args[0] + "' (try --help)");
             };
         } catch (UsageException e) {
@@ -152,6 +158,33 @@ public final class DaneCli {
             out.println(parseName(name).fqdn() + " IN TLSA " + record);
         } else {
             out.println(record);
+        }
+        return OK;
+    }
+
+    private int assertion(Arguments a) throws UsageException {
+        a.allow(Set.of("--key", "--cert", "--client-id", "--aud", "--lifetime"), List.of(), 0);
+        String keyFile = a.required("--key");
+        java.security.KeyPair key;
+        try {
+            key = PrivateKeys.read(readText(keyFile));
+        } catch (java.security.GeneralSecurityException e) {
+            throw new UsageException(keyFile + ": " + e.getMessage());
+        }
+        List<X509Certificate> chain = a.option("--cert") == null ? List.of() : readChain(a.option("--cert"));
+        if (!chain.isEmpty() && !java.util.Arrays.equals(chain.get(0).getPublicKey().getEncoded(),
+                key.getPublic().getEncoded())) {
+            throw new UsageException(a.option("--cert") + ": its first certificate is not for the key in " + keyFile);
+        }
+        int lifetime = a.intOption("--lifetime", Integer.parseInt(ServerOption.ASSERTION_MAX_LIFETIME.defaultValue));
+        if (lifetime < 1) {
+            throw new UsageException("--lifetime must be at least 1 second");
+        }
+        try {
+            out.println(AssertionSigner.sign(key.getPrivate(), key.getPublic(), chain, a.required("--client-id"),
+                    a.required("--aud"), java.time.Duration.ofSeconds(lifetime), java.time.Instant.now()));
+        } catch (java.security.GeneralSecurityException e) {
+            throw new UsageException(keyFile + ": " + e.getMessage());
         }
         return OK;
     }

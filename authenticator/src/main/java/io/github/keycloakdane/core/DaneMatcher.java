@@ -53,6 +53,35 @@ public final class DaneMatcher {
         return result != null ? result : in.failures.result();
     }
 
+    /**
+     * Matching of a bare public key (a signed JWT's {@code jwk} header): there is no certificate, so only DANE-EE
+     * records with selector 1 can match (RFC 7671 §5.1; RFC 7250 raw public keys), with the same digest agility as for
+     * chains. With the EE name check on, a bare key carries no name and cannot pass: refused, not waived.
+     */
+    public static MatchResult matchKey(DaneName identity, byte[] subjectPublicKeyInfo, Collection<TlsaRecord> records,
+                                       MatchPolicy policy) {
+        if (subjectPublicKeyInfo == null || subjectPublicKeyInfo.length == 0) {
+            return MatchResult.fail(Reason.NO_CERTIFICATE, "no public key was presented");
+        }
+        List<TlsaRecord> usable = usableRecords(records, policy);
+        if (usable.isEmpty()) {
+            return MatchResult.fail(Reason.NO_USABLE_RECORDS, records.isEmpty() ? "the TLSA RRset is empty"
+                    : "none of the " + records.size() + " records is usable");
+        }
+        for (TlsaRecord r : usable) {
+            if (r.usage() != CertUsage.DANE_EE || !r.matchesKey(subjectPublicKeyInfo)) {
+                continue;
+            }
+            if (policy.eeNameCheck()) {
+                return MatchResult.fail(Reason.NAME_MISMATCH, r + " matched the key, but the EE name check is on and"
+                        + " a bare key carries no name for " + identity);
+            }
+            return MatchResult.ok(r, 0);
+        }
+        return MatchResult.fail(Reason.NO_MATCH, "no usable DANE-EE SPKI record (3 1 x) matches the presented key;"
+                + " a bare key cannot match certificate (selector 0) or trust-anchor records");
+    }
+
     /** One match attempt's inputs, and the failures seen so far. */
     private record Input(DaneName identity, List<X509Certificate> chain, List<TlsaRecord> usable, MatchPolicy policy,
                          Date now, Failures failures) {

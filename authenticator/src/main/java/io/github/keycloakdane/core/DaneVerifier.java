@@ -29,6 +29,24 @@ public final class DaneVerifier {
      * Verifies with an additional allow list (a flow's or a client's) that must admit the name as well; null adds none.
      */
     public DaneOutcome verify(String claimedIdentity, List<X509Certificate> chain, AllowList additional) {
+        boolean presented = chain != null && !chain.isEmpty() && chain.stream().noneMatch(java.util.Objects::isNull);
+        return verify(claimedIdentity, additional, presented, "no client certificate was presented",
+                (name, records) -> DaneMatcher.match(name, chain, records, policy));
+    }
+
+    /**
+     * Verifies a bare public key, given as its DER SubjectPublicKeyInfo (e.g. a signed JWT's {@code jwk} header),
+     * against this verifier's allow list: the same steps, matched by {@link DaneMatcher#matchKey}.
+     */
+    public DaneOutcome verifyKey(String claimedIdentity, byte[] subjectPublicKeyInfo) {
+        boolean presented = subjectPublicKeyInfo != null && subjectPublicKeyInfo.length > 0;
+        return verify(claimedIdentity, null, presented, "no public key was presented",
+                (name, records) -> DaneMatcher.matchKey(name, subjectPublicKeyInfo, records, policy));
+    }
+
+    /** The steps shared by chains and bare keys; {@code matcher} is the last, pure one. */
+    private DaneOutcome verify(String claimedIdentity, AllowList additional, boolean presented, String notPresented,
+                               java.util.function.BiFunction<DaneName, List<TlsaRecord>, MatchResult> matcher) {
         DaneName name;
         try {
             name = DaneName.parse(claimedIdentity);
@@ -38,8 +56,8 @@ public final class DaneVerifier {
         if (!allowList.admits(name) || (additional != null && !additional.admits(name))) {
             return DaneOutcome.rejected(name.value(), null, Reason.NOT_ALLOWED, name + " is not on the allow list");
         }
-        if (chain == null || chain.isEmpty() || chain.stream().anyMatch(java.util.Objects::isNull)) {
-            return DaneOutcome.rejected(name.value(), null, Reason.NO_CERTIFICATE, "no client certificate was presented");
+        if (!presented) {
+            return DaneOutcome.rejected(name.value(), null, Reason.NO_CERTIFICATE, notPresented);
         }
         TlsaLookup lookup;
         try {
@@ -67,7 +85,7 @@ public final class DaneVerifier {
         }
         MatchResult match;
         try {
-            match = DaneMatcher.match(name, chain, lookup.records(), policy);
+            match = matcher.apply(name, lookup.records());
         } catch (RuntimeException e) {
             return DaneOutcome.rejected(name.value(), lookup.status(), Reason.NO_MATCH, "matching failed: " + e);
         }

@@ -62,5 +62,31 @@ public enum Reason {
      * A client sent only {@code dane_clientid}, but the client attribute is not searchable, so finding its client
      * would mean scanning the realm: refused.
      */
-    NAME_SEARCH_DISABLED
+    NAME_SEARCH_DISABLED,
+    /*
+     * client-dane-jwt (a signed client assertion, RFC 7523): the checks before the DANE check, in the order they run.
+     * None of them makes a DNS query.
+     */
+    /**
+     * The client assertion is not a compact JWS, is too large, lacks {@code iss}, {@code sub}, {@code exp},
+     * {@code iat} or {@code jti}, or its header carries no usable key (exactly one of {@code x5c} and {@code jwk}).
+     */
+    ASSERTION_MALFORMED,
+    /** {@code iss} and {@code sub} are not both the client's {@code client_id} (or {@code client_id} disagrees). */
+    ISSUER_MISMATCH,
+    /** {@code aud} is not exactly one of the realm's issuer and its token endpoint. */
+    AUDIENCE_MISMATCH,
+    /** {@code exp} has passed, or {@code iat} or {@code nbf} lies in the future: the assertion is not valid now. */
+    ASSERTION_EXPIRED,
+    /** {@code exp} lies further after {@code iat} than {@code assertion-max-lifetime} allows. */
+    LIFETIME_TOO_LONG,
+    /** The assertion's {@code jti} was used before (on any node of the cluster). */
+    ASSERTION_REPLAYED,
+    /**
+     * {@code alg} is not an asymmetric algorithm this provider accepts (ES256/384/512, EdDSA, RS256, PS256), does not
+     * fit the header's key, or the RSA key is shorter than 2048 bits; {@code none} and HMAC always land here.
+     */
+    ALGORITHM_REFUSED,
+    /** The signature does not verify with the key in the assertion's header. */
+    BAD_SIGNATURE
 }

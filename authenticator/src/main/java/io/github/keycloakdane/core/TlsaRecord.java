@@ -154,6 +154,15 @@ public final class TlsaRecord {
         return selected != null && java.security.MessageDigest.isEqual(matchingType.apply(selected), data);
     }
 
+    /**
+     * Whether this record's association data matches a bare public key, given as its DER SubjectPublicKeyInfo: only a
+     * selector 1 (SPKI) record can; a selector 0 record names a whole certificate, which a bare key is not.
+     */
+    public boolean matchesKey(byte[] subjectPublicKeyInfo) {
+        return selector == Selector.SPKI && subjectPublicKeyInfo != null
+                && java.security.MessageDigest.isEqual(matchingType.apply(subjectPublicKeyInfo), data);
+    }
+
     public CertUsage usage() {
         return usage;
     }

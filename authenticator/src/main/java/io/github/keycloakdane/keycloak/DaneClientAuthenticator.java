@@ -190,7 +190,7 @@ public class DaneClientAuthenticator extends AbstractClientAuthenticator {
     }
 
     /** At most two clients carrying the name (one is the answer; two is a collision). */
-    private static List<ClientModel> clientsCarrying(ClientAuthenticationFlowContext context, DaneName name) {
+    static List<ClientModel> clientsCarrying(ClientAuthenticationFlowContext context, DaneName name) {
         return context.getSession().clients().searchClientsByAttributes(context.getRealm(),
                 Map.of(DaneNames.CLIENT_ATTRIBUTE, name.value()), 0, 2).toList();
     }

@@ -38,7 +38,8 @@ public final class DaneMetrics implements LookupObserver {
 
     /** The authenticator a DANE success or refusal came from (tag {@code authenticator}). */
     public enum Authenticator {
-        CLIENT_DANE(DaneClientAuthenticator.PROVIDER_ID), AUTH_DANE(DaneUserAuthenticatorFactory.PROVIDER_ID);
+        CLIENT_DANE(DaneClientAuthenticator.PROVIDER_ID), CLIENT_DANE_JWT(DaneJwtClientAuthenticator.PROVIDER_ID),
+        AUTH_DANE(DaneUserAuthenticatorFactory.PROVIDER_ID);
 
         public final String id;
 

@@ -30,6 +30,9 @@ public interface DaneVerifierProvider extends Provider {
     /** {@code trust-proxy-identity}: the proxy's identity header is believed without re-verification. */
     boolean trustProxyIdentity();
 
+    /** {@code assertion-max-lifetime}: the longest {@code exp - iat} of a {@code client-dane-jwt} assertion. */
+    java.time.Duration assertionMaxLifetime();
+
     @Override
     default void close() {
         // the verifier belongs to the factory and outlives every session

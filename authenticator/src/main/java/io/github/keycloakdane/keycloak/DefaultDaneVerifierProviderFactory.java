@@ -32,6 +32,7 @@ public class DefaultDaneVerifierProviderFactory implements DaneVerifierProviderF
     private volatile boolean clientNameSearchable;
     private volatile String proxyIdentityHeader;
     private volatile boolean trustProxyIdentity;
+    private volatile java.time.Duration assertionMaxLifetime;
 
     @Override
     public void init(Config.Scope config) {
@@ -44,6 +45,7 @@ public class DefaultDaneVerifierProviderFactory implements DaneVerifierProviderF
         allowUntrustedCertificateHeader = settings.allowUntrustedCertificateHeader();
         proxyIdentityHeader = settings.proxyIdentityHeader();
         trustProxyIdentity = settings.trustProxyIdentity();
+        assertionMaxLifetime = settings.assertionMaxLifetime();
         String identityHeaderProblem = DeploymentChecks.untrustedIdentityHeader(proxyIdentityHeader,
                 trustedProxyAddresses());
         if (identityHeaderProblem != null) {
@@ -74,6 +76,7 @@ public class DefaultDaneVerifierProviderFactory implements DaneVerifierProviderF
         boolean searchable = clientNameSearchable;
         String identityHeader = proxyIdentityHeader;
         boolean trustIdentity = trustProxyIdentity;
+        java.time.Duration maxLifetime = assertionMaxLifetime;
         return new DaneVerifierProvider() {
             @Override
             public DaneVerifier verifier() {
@@ -103,6 +106,11 @@ public class DefaultDaneVerifierProviderFactory implements DaneVerifierProviderF
             @Override
             public boolean trustProxyIdentity() {
                 return trustIdentity;
+            }
+
+            @Override
+            public java.time.Duration assertionMaxLifetime() {
+                return maxLifetime;
             }
         };
     }

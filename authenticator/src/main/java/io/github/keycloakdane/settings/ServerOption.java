@@ -49,7 +49,10 @@ public enum ServerOption {
                     + " and re-verified against the forwarded certificate unless `trust-proxy-identity` is set"),
     TRUST_PROXY_IDENTITY("trust-proxy-identity", Type.BOOLEAN, "false", null, null, false,
             "believe `proxy-identity-header` without re-verifying (no certificate needed, no DNS query; the allow"
-                    + " list and the client's `dane.clientid` still apply); logs a warning at start");
+                    + " list and the client's `dane.clientid` still apply); logs a warning at start"),
+    ASSERTION_MAX_LIFETIME("assertion-max-lifetime", Type.INTEGER, "60", null, "SECONDS", false,
+            "`client-dane-jwt`: the longest a client assertion may live, `exp` minus `iat` (a longer one is refused,"
+                    + " `LIFETIME_TOO_LONG`); an assertion is a bearer proof until it expires, so keep it short");
 
     /** How a value is written and checked. */
     public enum Type {

@@ -27,7 +27,7 @@ import java.util.regex.Pattern;
  */
 public record ServerSettings(DnsSettings dns, AllowList allowList, MatchPolicy matchPolicy,
                              boolean allowUntrustedCertificateHeader, String proxyIdentityHeader,
-                             boolean trustProxyIdentity) {
+                             boolean trustProxyIdentity, Duration assertionMaxLifetime) {
 
     /** An HTTP field name (RFC 9110 token), at most 100 characters. */
     private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}");
@@ -105,8 +105,12 @@ public record ServerSettings(DnsSettings dns, AllowList allowList, MatchPolicy m
             throw r.invalid(ServerOption.TRUST_PROXY_IDENTITY, "needs " + r.spelling().apply(
                     ServerOption.PROXY_IDENTITY_HEADER) + " (the header whose identity it believes)");
         }
+        long maxLifetime = r.number(ServerOption.ASSERTION_MAX_LIFETIME);
+        if (maxLifetime == 0) {
+            throw r.invalid(ServerOption.ASSERTION_MAX_LIFETIME, "must be at least 1");
+        }
         return new ServerSettings(dns, allowList, policy, r.bool(ServerOption.ALLOW_UNTRUSTED_CERTIFICATE_HEADER),
-                identityHeader, trustProxyIdentity);
+                identityHeader, trustProxyIdentity, Duration.ofSeconds(maxLifetime));
     }
 
     /**

@@ -175,6 +175,92 @@ class CliIT {
                 "--ee-name-check", "exit codes");
     }
 
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {
+            "openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256",
+            "openssl ecparam -genkey -name secp384r1 -noout",
+            "openssl genpkey -algorithm ED25519",
+            "openssl genrsa -traditional 2048"})
+    void assertionSignsWithAnOpensslKeyAndCarriesItsPublicKey(String keygen) throws Exception {
+        Path key = dir.resolve("device.key");
+        Path cert = dir.resolve("device.pem");
+        shell(keygen + " -out " + key + " 2>/dev/null || " + keygen + " > " + key);
+        shell("openssl req -x509 -new -key " + key + " -subj /CN=device -days 30 -out " + cert);
+        String aud = "https://sso.example.test/realms/dane";
+
+        CliRunner.Result jwk = CliRunner.run("assertion", "--key", key.toString(), "--client-id", "meter1",
+                "--aud", aud);
+        CliRunner.Result x5c = CliRunner.run("assertion", "--key", key.toString(), "--cert", cert.toString(),
+                "--client-id", "meter1", "--aud", aud, "--lifetime", "20");
+
+        java.security.PublicKey certKey = java.security.cert.CertificateFactory.getInstance("X.509")
+                .generateCertificate(Files.newInputStream(cert)).getPublicKey();
+        assertThat(jwk.exitCode()).as(jwk.stderr()).isZero();
+        com.nimbusds.jwt.SignedJWT bare = com.nimbusds.jwt.SignedJWT.parse(jwk.stdout().strip());
+        assertThat(bare.getHeader().getX509CertChain()).isNull();
+        assertThat(bare.getHeader().getJWK().isPrivate()).isFalse();
+        assertThat(verifies(bare, certKey)).as("signature by the key, with the cert's public key").isTrue();
+        var claims = bare.getJWTClaimsSet();
+        assertThat(claims.getIssuer()).isEqualTo("meter1");
+        assertThat(claims.getSubject()).isEqualTo("meter1");
+        assertThat(claims.getAudience()).containsExactly(aud);
+        assertThat(claims.getJWTID()).isNotBlank();
+        assertThat(claims.getExpirationTime().getTime() - claims.getIssueTime().getTime()).isEqualTo(60_000);
+
+        assertThat(x5c.exitCode()).as(x5c.stderr()).isZero();
+        com.nimbusds.jwt.SignedJWT chained = com.nimbusds.jwt.SignedJWT.parse(x5c.stdout().strip());
+        assertThat(chained.getHeader().getJWK()).isNull();
+        assertThat(chained.getHeader().getX509CertChain()).hasSize(1);
+        assertThat(chained.getHeader().getX509CertChain().get(0).decode())
+                .isEqualTo(shellBytes("openssl x509 -in " + cert + " -outform DER"));
+        assertThat(verifies(chained, certKey)).isTrue();
+        var chainedClaims = chained.getJWTClaimsSet();
+        assertThat(chainedClaims.getExpirationTime().getTime() - chainedClaims.getIssueTime().getTime())
+                .isEqualTo(20_000);
+        assertThat(chainedClaims.getJWTID()).isNotEqualTo(claims.getJWTID());
+    }
+
+    @Test
+    void assertionRefusesACertificateOfAnotherKeyAndMissingArguments() throws Exception {
+        Path key = TestPki.writePem(dir.resolve("device.key"), TestPki.leaf("device").build().keyPair().getPrivate());
+        Path other = TestPki.writePem(dir.resolve("other.pem"), List.of(TestPki.leaf("other").build().cert()));
+
+        CliRunner.Result mismatch = CliRunner.run("assertion", "--key", key.toString(), "--cert", other.toString(),
+                "--client-id", "meter1", "--aud", "https://sso.example.test/realms/dane");
+        CliRunner.Result noAud = CliRunner.run("assertion", "--key", key.toString(), "--client-id", "meter1");
+        CliRunner.Result notAKey = CliRunner.run("assertion", "--key", other.toString(), "--client-id", "meter1",
+                "--aud", "https://sso.example.test/realms/dane");
+
+        assertThat(mismatch.exitCode()).isEqualTo(2);
+        assertThat(mismatch.stderr()).contains("not for the key");
+        assertThat(mismatch.stdout()).isEmpty();
+        assertThat(noAud.exitCode()).isEqualTo(2);
+        assertThat(noAud.stderr()).contains("--aud");
+        assertThat(notAKey.exitCode()).isEqualTo(2);
+        assertThat(notAKey.stderr()).contains("CERTIFICATE");
+    }
+
+    private static boolean verifies(com.nimbusds.jwt.SignedJWT jwt, java.security.PublicKey key) throws Exception {
+        if (key instanceof java.security.interfaces.ECPublicKey ec) {
+            return jwt.verify(new com.nimbusds.jose.crypto.ECDSAVerifier(ec));
+        }
+        if (key instanceof java.security.interfaces.RSAPublicKey rsa) {
+            return jwt.verify(new com.nimbusds.jose.crypto.RSASSAVerifier(rsa));
+        }
+        // Ed25519 with the JDK (nimbus's own verifier would need Tink)
+        java.security.Signature s = java.security.Signature.getInstance("Ed25519");
+        s.initVerify(key);
+        s.update(jwt.getSigningInput());
+        return s.verify(jwt.getSignature().decode());
+    }
+
+    private static byte[] shellBytes(String script) throws Exception {
+        Process p = new ProcessBuilder("sh", "-c", script).start();
+        byte[] out = p.getInputStream().readAllBytes();
+        assertThat(p.waitFor()).isZero();
+        return out;
+    }
+
     private static String shell(String script) throws Exception {
         CliRunner.Result r = CliRunner.exec(List.of("sh", "-c", script));
         assertThat(r.exitCode()).as("openssl pipeline: " + r.stderr()).isZero();

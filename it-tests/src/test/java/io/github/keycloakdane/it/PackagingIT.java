@@ -23,6 +23,9 @@ class PackagingIT {
 
         assertThat(names).anyMatch(n -> n.startsWith("io/github/keycloakdane/shaded/dnsjava/dnssec/ValidatingResolver"));
         assertThat(names).noneMatch(n -> n.startsWith("org/xbill/"));
+        // the CLI's assertion signer, relocated: Keycloak's own nimbus (if any) is never shadowed
+        assertThat(names).anyMatch(n -> n.startsWith("io/github/keycloakdane/shaded/nimbus/jose/JWSObject"));
+        assertThat(names).noneMatch(n -> n.startsWith("com/nimbusds/"));
         assertThat(names).noneMatch(n -> n.startsWith("org/bouncycastle/"));
         assertThat(names).noneMatch(n -> n.startsWith("org/keycloak/"));
         assertThat(names).noneMatch(n -> n.startsWith("org/slf4j/"));

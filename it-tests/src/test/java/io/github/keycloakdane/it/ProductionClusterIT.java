@@ -303,6 +303,37 @@ class ProductionClusterIT {
                 + " rotation (max cache TTL %d s)%n", switched[0], switched[1], MAX_CACHE_TTL);
     }
 
+    @Test
+    @Order(6)
+    void aClientAssertionUsedOnNodeAIsRefusedAsAReplayOnNodeB() throws Exception {
+        cluster();
+        String meterName = "meter1._device.example.test"; // realm-config's client-dane-jwt client meter1
+        Issued meter = TestPki.leaf("meter1").build();
+        publish(meterName, meter);
+        java.time.Instant now = java.time.Instant.now();
+        String assertion = ClientDaneJwtIT.jwkAssertion(meter, new com.nimbusds.jwt.JWTClaimsSet.Builder()
+                .issuer("meter1").subject("meter1").audience(realmUri().toString())
+                .issueTime(java.util.Date.from(now)).expirationTime(java.util.Date.from(now.plusSeconds(30)))
+                .jwtID(java.util.UUID.randomUUID().toString()).build());
+        Map<String, String> form = Map.of("grant_type", "client_credentials",
+                "client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                "client_assertion", assertion);
+
+        // no client certificate: plain TLS to nginx, which forwards none
+        int before = nginx.requestCount();
+        TlsHttp.Response onA = post(https(), form, 0);
+        java.time.Instant since = java.time.Instant.now();
+        TlsHttp.Response onB = post(https(), form, 1);
+
+        assertThat(onA.status()).as("node A: " + onA).isEqualTo(200);
+        assertThat(onB.status()).as("node B: " + onB).isEqualTo(401);
+        assertThat(DaneScenarios.event(nodeB.admin(), "CLIENT_LOGIN_ERROR", meterName, since).orElseThrow()
+                .path("details").path("dane_reason").asText()).isEqualTo("ASSERTION_REPLAYED");
+        List<String> lines = nginx.awaitAccessLogLines(before + 2, Duration.ofSeconds(5));
+        assertThat(upstreamAddress(lines.get(before))).as("first use on node A").isEqualTo(hostPort(nodeA));
+        assertThat(upstreamAddress(lines.get(before + 1))).as("the replay on node B").isEqualTo(hostPort(nodeB));
+    }
+
     // ------------------------------------------------------------------------------------------------ helpers
 
     private static void publish(String owner, Issued cert) {

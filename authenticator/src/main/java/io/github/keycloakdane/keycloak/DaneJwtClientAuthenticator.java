@@ -1,0 +1,199 @@
+package io.github.keycloakdane.keycloak;
+
+import io.github.keycloakdane.core.DaneName;
+import io.github.keycloakdane.core.DaneOutcome;
+import io.github.keycloakdane.core.Reason;
+import io.github.keycloakdane.keycloak.ClientAssertion.PresentedKey;
+import io.github.keycloakdane.keycloak.ClientAssertion.Refused;
+import jakarta.ws.rs.core.Response;
+import org.jboss.logging.Logger;
+import org.keycloak.OAuth2Constants;
+import org.keycloak.authentication.AuthenticationFlowError;
+import org.keycloak.authentication.ClientAuthenticationFlowContext;
+import org.keycloak.authentication.authenticators.client.AbstractClientAuthenticator;
+import org.keycloak.authentication.authenticators.client.ClientAuthUtil;
+import org.keycloak.common.util.Time;
+import org.keycloak.models.AuthenticationExecutionModel;
+import org.keycloak.models.ClientModel;
+import org.keycloak.models.KeycloakSession;
+import org.keycloak.protocol.oidc.OIDCLoginProtocolService;
+import org.keycloak.provider.ProviderConfigProperty;
+import org.keycloak.provider.ProviderConfigurationBuilder;
+import org.keycloak.services.Urls;
+
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * {@code client-dane-jwt}: authenticates a client by a signed JWT client assertion (RFC 7523) whose key, carried in
+ * the JWT's header ({@code x5c} or {@code jwk}), matches the DNSSEC-signed TLSA records of the client's
+ * {@code dane.clientid}. No client certificate and no proxy configuration are involved. Every check that needs no DNS
+ * runs first, in the order of issue 13, so a malformed, stale or replayed assertion never causes a query.
+ */
+public class DaneJwtClientAuthenticator extends AbstractClientAuthenticator {
+
+    public static final String PROVIDER_ID = "client-dane-jwt";
+
+    private static final DaneMetrics.Authenticator METRICS_TAG = DaneMetrics.Authenticator.CLIENT_DANE_JWT;
+    private static final Logger LOG = Logger.getLogger(DaneJwtClientAuthenticator.class);
+
+    @Override
+    public void authenticateClient(ClientAuthenticationFlowContext context) {
+        String assertionType = DaneNames.formParameter(context.getHttpRequest(), OAuth2Constants.CLIENT_ASSERTION_TYPE);
+        String raw = DaneNames.formParameter(context.getHttpRequest(), OAuth2Constants.CLIENT_ASSERTION);
+        if (!OAuth2Constants.CLIENT_ASSERTION_TYPE_JWT.equals(assertionType) || raw == null) {
+            return; // no JWT assertion: not for us (a client of ours then ends in Keycloak's CLIENT_NOT_FOUND / 401)
+        }
+        String clientIdParam = DaneNames.formParameter(context.getHttpRequest(), OAuth2Constants.CLIENT_ID);
+        ClientAssertion assertion = null;
+        Refused malformed = null;
+        try {
+            assertion = ClientAssertion.parse(raw);
+        } catch (Refused e) {
+            malformed = e;
+        }
+        ClientModel client = context.getClient();
+        if (client == null) {
+            String clientId = clientIdParam != null ? clientIdParam : assertion != null ? assertion.subject() : null;
+            client = clientId == null ? null : context.getRealm().getClientByClientId(clientId);
+        }
+        if (client == null || !PROVIDER_ID.equals(client.getClientAuthenticatorType())) {
+            return; // another authenticator's client (client-jwt reads the same parameters), or none
+        }
+        context.getEvent().client(client);
+        context.setClient(client);
+        if (!client.isEnabled()) {
+            context.failure(AuthenticationFlowError.CLIENT_DISABLED, null);
+            return;
+        }
+        String registered = client.getAttribute(DaneNames.CLIENT_ATTRIBUTE);
+        DaneName name = DaneNames.parseOrNull(registered);
+        if (name == null) {
+            refuse(context, registered, registered == null || registered.isBlank() ? Reason.NOT_ALLOWED
+                    : Reason.INVALID_NAME, "client " + client.getClientId() + " has no valid "
+                    + DaneNames.CLIENT_ATTRIBUTE);
+            return;
+        }
+        DaneVerifierProvider dane = context.getSession().getProvider(DaneVerifierProvider.class);
+        try {
+            if (malformed != null) {
+                throw malformed;
+            }
+            if (clientIdParam != null && !clientIdParam.equals(client.getClientId())) {
+                throw new Refused(Reason.ISSUER_MISMATCH, "client_id does not name the assertion's client");
+            }
+            PresentedKey key = assertion.requireWellFormed();
+            assertion.requireIssuer(client.getClientId());
+            assertion.requireAudience(audiences(context));
+            long now = Time.currentTime();
+            assertion.requireCurrent(now, dane.assertionMaxLifetime());
+            // putIfAbsent on the cluster-wide store: of two nodes seeing one assertion, exactly one gets true
+            if (!context.getSession().singleUseObjects().putIfAbsent(assertion.replayKey(client.getClientId()),
+                    assertion.replayWindowSeconds(now))) {
+                throw new Refused(Reason.ASSERTION_REPLAYED, "this jti was used before");
+            }
+            ClientAssertion.Algorithm alg = assertion.requireAlgorithm(key);
+            assertion.requireSignature(key, alg);
+            if (dane.clientNameSearchable()) {
+                List<ClientModel> carriers = DaneClientAuthenticator.clientsCarrying(context, name);
+                if (carriers.stream().anyMatch(c -> !c.getId().equals(context.getClient().getId()))) {
+                    throw new Refused(Reason.AMBIGUOUS_IDENTITY, "clients " + carriers.stream()
+                            .map(ClientModel::getClientId).toList() + " carry this name");
+                }
+            }
+            verify(context, dane, name, key);
+        } catch (Refused r) {
+            refuse(context, name.value(), r.reason, r.getMessage());
+        }
+    }
+
+    /** The DANE check of the header's key: a chain like a client certificate's, a bare key against 3 1 x only. */
+    private static void verify(ClientAuthenticationFlowContext context, DaneVerifierProvider dane, DaneName name,
+                               PresentedKey key) {
+        DaneOutcome outcome = key.bare()
+                ? dane.verifier().verifyKey(name.value(), key.publicKey().getEncoded())
+                : dane.verifier().verify(name.value(), key.chain());
+        DaneEvents.record(METRICS_TAG, context.getEvent(), outcome);
+        if (!outcome.authenticated()) {
+            LOG.debugf("client-dane-jwt %s: %s", context.getClient().getClientId(), outcome);
+            context.failure(AuthenticationFlowError.INVALID_CLIENT_CREDENTIALS, invalidClient());
+            return;
+        }
+        context.getClientAuthAttributes().put(DaneNames.PARAMETER, outcome.identity());
+        context.success();
+    }
+
+    /** RFC 7523 §3 item 3: the realm's issuer or its token endpoint, as this request reached Keycloak's frontend. */
+    private static List<String> audiences(ClientAuthenticationFlowContext context) {
+        String realm = context.getRealm().getName();
+        return List.of(Urls.realmIssuer(context.getUriInfo().getBaseUri(), realm),
+                OIDCLoginProtocolService.tokenUrl(context.getUriInfo().getBaseUriBuilder()).build(realm).toString());
+    }
+
+    private static void refuse(ClientAuthenticationFlowContext context, String identity, Reason reason, String detail) {
+        DaneEvents.reject(METRICS_TAG, context.getEvent(), identity, reason, detail);
+        LOG.debugf("client-dane-jwt %s: %s (%s)", context.getClient().getClientId(), reason, detail);
+        context.failure(AuthenticationFlowError.INVALID_CLIENT_CREDENTIALS, invalidClient());
+    }
+
+    private static Response invalidClient() {
+        return ClientAuthUtil.errorResponse(Response.Status.UNAUTHORIZED.getStatusCode(), "invalid_client",
+                "Invalid client or Invalid client credentials");
+    }
+
+    @Override
+    public String getId() {
+        return PROVIDER_ID;
+    }
+
+    @Override
+    public String getDisplayType() {
+        return "DANE (signed JWT, key in TLSA)";
+    }
+
+    @Override
+    public String getHelpText() {
+        return "Authenticates the client by a signed JWT client assertion (RFC 7523) whose key, in the JWT header (x5c "
+                + "or jwk), matches the DNSSEC-signed TLSA records of its DNS name (client attribute "
+                + DaneNames.CLIENT_ATTRIBUTE + "). Needs no client certificate and nothing from a proxy.";
+    }
+
+    @Override
+    public boolean isConfigurable() {
+        return false;
+    }
+
+    @Override
+    public AuthenticationExecutionModel.Requirement[] getRequirementChoices() {
+        return REQUIREMENT_CHOICES;
+    }
+
+    @Override
+    public List<ProviderConfigProperty> getConfigProperties() {
+        return Collections.emptyList();
+    }
+
+    @Override
+    public List<ProviderConfigProperty> getConfigPropertiesPerClient() {
+        return ProviderConfigurationBuilder.create()
+                .property().name(DaneNames.CLIENT_ATTRIBUTE).label("DANE client identity")
+                .type(ProviderConfigProperty.STRING_TYPE)
+                .helpText("The client's DNS name (dane_clientid), e.g. sensor8._device.example.com: the owner name of "
+                        + "its DNSSEC-signed TLSA records, which must match the key in the assertion's header.")
+                .add().build();
+    }
+
+    @Override
+    public Map<String, Object> getAdapterConfiguration(KeycloakSession session, ClientModel client) {
+        return Collections.emptyMap();
+    }
+
+    @Override
+    public Set<String> getProtocolAuthenticatorMethods(String loginProtocol) {
+        // On the wire this is private_key_jwt, which client-jwt already advertises; claiming it too would make
+        // dynamic registration's choice of authenticator ambiguous.
+        return Collections.emptySet();
+    }
+}
