@@ -1,8 +1,6 @@
 package io.github.keycloakdane.keycloak.diagnostics;
 
-import org.keycloak.Config;
 import org.keycloak.models.KeycloakSession;
-import org.keycloak.models.KeycloakSessionFactory;
 import org.keycloak.services.resource.RealmResourceProvider;
 import org.keycloak.services.resource.RealmResourceProviderFactory;
 
@@ -12,7 +10,7 @@ import org.keycloak.services.resource.RealmResourceProviderFactory;
  * {@link DaneDiagnosticsProviderFactory}, with a token the page gets by the realm's own login (see
  * {@link DaneConsoleResource}).
  */
-public class DaneConsoleProviderFactory implements RealmResourceProviderFactory {
+public class DaneConsoleProviderFactory extends StatelessProviderFactory implements RealmResourceProviderFactory {
 
     /** The path segment under {@code /realms/{realm}/}, and the client id the page signs in with. */
     public static final String PROVIDER_ID = "dane-console";
@@ -29,18 +27,6 @@ public class DaneConsoleProviderFactory implements RealmResourceProviderFactory 
             public void close() {
             }
         };
-    }
-
-    @Override
-    public void init(Config.Scope config) {
-    }
-
-    @Override
-    public void postInit(KeycloakSessionFactory factory) {
-    }
-
-    @Override
-    public void close() {
     }
 
     @Override

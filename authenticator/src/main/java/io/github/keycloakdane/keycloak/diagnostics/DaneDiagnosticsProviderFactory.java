@@ -1,8 +1,6 @@
 package io.github.keycloakdane.keycloak.diagnostics;
 
-import org.keycloak.Config;
 import org.keycloak.models.KeycloakSession;
-import org.keycloak.models.KeycloakSessionFactory;
 import org.keycloak.models.RealmModel;
 import org.keycloak.services.resources.admin.AdminEventBuilder;
 import org.keycloak.services.resources.admin.fgap.AdminPermissionEvaluator;
@@ -13,7 +11,8 @@ import org.keycloak.services.resources.admin.ext.AdminRealmResourceProviderFacto
  * Keycloak's admin-realm-restapi-extension SPI: the resource is served at {@code /admin/realms/{realm}/dane}, behind
  * Keycloak's own admin authentication (a token of the realm or of master), with the caller's permissions at hand.
  */
-public class DaneDiagnosticsProviderFactory implements AdminRealmResourceProviderFactory {
+public class DaneDiagnosticsProviderFactory extends StatelessProviderFactory
+        implements AdminRealmResourceProviderFactory {
 
     /** The path segment under {@code /admin/realms/{realm}/}. */
     public static final String PROVIDER_ID = "dane";
@@ -31,18 +30,6 @@ public class DaneDiagnosticsProviderFactory implements AdminRealmResourceProvide
             public void close() {
             }
         };
-    }
-
-    @Override
-    public void init(Config.Scope config) {
-    }
-
-    @Override
-    public void postInit(KeycloakSessionFactory factory) {
-    }
-
-    @Override
-    public void close() {
     }
 
     @Override
