@@ -247,6 +247,10 @@
     const query = new URLSearchParams({ name });
     if ($('execution').value) query.set('execution', $('execution').value);
     const pem = $('pem').value.trim();
+    // no answer on screen that is not this request's
+    $('result').hidden = true;
+    $('result-name').textContent = '';
+    $('verdict').textContent = '';
     status('Asking DNS about ' + name + '…');
     try {
       const d = await admin('diagnose?' + query, pem

@@ -192,7 +192,7 @@ class DaneConsoleIT {
         assertThat(verdictFor("device.elsewhere.test")).startsWith("Refused before any DNS query: ")
                 .contains("allow list");
         diagnoseTyped("bad name..test");
-        assertThat(browser.findElement(By.id("verdict")).getText()).startsWith("Invalid name: ");
+        assertThat(verdictFor("bad name..test")).startsWith("Invalid name: ");
     }
 
     @Test
@@ -295,7 +295,10 @@ class DaneConsoleIT {
         browser.findElement(By.id("run")).click();
     }
 
-    /** The verdict once the result for {@code name} (and, when given, containing {@code expected}) is shown. */
+    /**
+     * The verdict once the result for {@code name} (and, when given, containing {@code expected}) is shown; the
+     * page clears the last result when a diagnosis starts, so this is the new one.
+     */
     private static String verdictFor(String name, String... expected) {
         return new WebDriverWait(browser, WAIT).until(d -> {
             String shown = d.findElement(By.id("result-name")).getText();
