@@ -5,7 +5,7 @@
 # start, the IT skips and says why.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/install-deps.sh --docker
+bash scripts/install-deps.sh --docker --browser
 
 ENGINE_DIR=${KEYCLOAK_DANE_DOCKER_DIR:-/var/tmp/keycloak-dane-docker}
 engine_pid=""

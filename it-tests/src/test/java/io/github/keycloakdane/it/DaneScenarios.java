@@ -17,13 +17,17 @@ import org.keycloak.representations.idm.AuthenticationExecutionInfoRepresentatio
 import org.keycloak.representations.idm.AuthenticationFlowRepresentation;
 import org.keycloak.representations.idm.AuthenticatorConfigRepresentation;
 import org.keycloak.representations.idm.ClientRepresentation;
+import org.keycloak.representations.idm.CredentialRepresentation;
 import org.keycloak.representations.idm.RealmEventsConfigRepresentation;
+import org.keycloak.representations.idm.RoleRepresentation;
+import org.keycloak.representations.idm.UserRepresentation;
 
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -126,6 +130,35 @@ public final class DaneScenarios {
         client.put("attributes", attributes);
         client.put("defaultClientScopes", List.of("basic", "profile", "dane"));
         createClient(admin.realm(REALM), client);
+    }
+
+    /**
+     * A user of {@code realm} with a password and the given realm-management roles (e.g. {@code view-clients},
+     * {@code realm-admin}), made unless there; returns its username.
+     */
+    static String realmUser(RealmResource realm, String username, String password, String... roles) {
+        if (realm.users().searchByUsername(username, true).isEmpty()) {
+            UserRepresentation user = new UserRepresentation();
+            user.setUsername(username);
+            user.setEnabled(true);
+            user.setEmail(username + "@example.test");
+            user.setEmailVerified(true);
+            user.setFirstName("Realm");
+            user.setLastName("Admin");
+            CredentialRepresentation credential = new CredentialRepresentation();
+            credential.setType(CredentialRepresentation.PASSWORD);
+            credential.setValue(password);
+            credential.setTemporary(false);
+            user.setCredentials(List.of(credential));
+            String id = createdId(realm.users().create(user));
+            if (roles.length > 0) {
+                String management = realm.clients().findByClientId("realm-management").get(0).getId();
+                List<RoleRepresentation> wanted = Arrays.stream(roles)
+                        .map(r -> realm.clients().get(management).roles().get(r).toRepresentation()).toList();
+                realm.users().get(id).roles().clientLevel(management).add(wanted);
+            }
+        }
+        return username;
     }
 
     /** Creates a client from its representation written as a map; returns its internal id. */

@@ -15,10 +15,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.keycloak.admin.client.Keycloak;
 import org.keycloak.admin.client.resource.RealmResource;
 import org.keycloak.representations.idm.ClientRepresentation;
-import org.keycloak.representations.idm.CredentialRepresentation;
 import org.keycloak.representations.idm.RealmRepresentation;
-import org.keycloak.representations.idm.RoleRepresentation;
-import org.keycloak.representations.idm.UserRepresentation;
 
 import java.net.URI;
 import java.net.URLEncoder;
@@ -33,7 +30,6 @@ import java.util.Map;
 
 import static io.github.keycloakdane.it.DaneScenarios.REALM;
 import static io.github.keycloakdane.it.DaneScenarios.ZONE;
-import static io.github.keycloakdane.it.DaneScenarios.createdId;
 import static io.github.keycloakdane.it.DaneScenarios.daneClient;
 import static io.github.keycloakdane.it.DaneScenarios.daneEe;
 import static io.github.keycloakdane.it.DaneScenarios.knotQueries;
@@ -41,7 +37,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * {@code /admin/realms/{realm}/dane/diagnose} on the shared stack: what it tells a realm admin, who may call it, and
- * that it leaves the lookup cache alone unless asked to refresh.
+ * that it leaves the lookup cache alone unless asked to refresh; {@code .../identities} under the same rules.
  */
 @ExtendWith(SharedStack.class)
 class DiagnosticsIT {
@@ -158,6 +154,44 @@ class DiagnosticsIT {
     }
 
     @Test
+    void theIdentitiesListHasTheSameRulesAndNamesTheCarriers() throws Exception {
+        HttpResponse<String> byViewer = identities(viewer);
+        assertThat(byViewer.statusCode()).as(byViewer.body()).isEqualTo(200);
+        JsonNode list = JSON.readTree(byViewer.body());
+        JsonNode diag7 = null;
+        for (JsonNode c : list.path("clients")) {
+            if (c.path("clientId").asText().equals("diag7")) {
+                diag7 = c;
+            }
+        }
+        assertThat(diag7).as(list.toString()).isNotNull();
+        assertThat(diag7.path("id").asText()).isEqualTo(knownClientId);
+        assertThat(diag7.path("dane").asText()).isEqualTo(KNOWN);
+        assertThat(diag7.path("authenticator").asText()).isEqualTo("client-dane");
+        assertThat(list.has("users")).as("view-clients alone does not list users").isFalse();
+        assertThat(list.path("usersHidden").asText()).contains("view-users");
+        assertThat(list.path("executions")).extracting(e -> e.path("flow").asText())
+                .contains("dane browser", "dane direct grant");
+
+        JsonNode byMasterAdmin = JSON.readTree(identities(stack.admin().tokenManager().getAccessTokenString()).body());
+        assertThat(byMasterAdmin.path("users")).extracting(u -> u.path("username").asText()).contains("alice");
+
+        assertThat(identities(nobody).statusCode()).isEqualTo(403);
+        assertThat(identities(otherRealmViewer).statusCode()).isEqualTo(403);
+        assertThat(identities(null).statusCode()).isEqualTo(401);
+    }
+
+    private static HttpResponse<String> identities(String token) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(stack.keycloak().baseUri() + "/admin/realms/"
+                + REALM + "/" + DaneDiagnosticsProviderFactory.PROVIDER_ID + "/identities"))
+                .timeout(Duration.ofSeconds(60));
+        if (token != null) {
+            request.header("Authorization", "Bearer " + token);
+        }
+        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
     void withoutRefreshTheCacheIsNotWritten() throws Exception {
         String name = "fresh1._device.example.test";
         publishLongLived(name, daneEe(TestPki.leaf("fresh1").build().cert()));
@@ -223,30 +257,9 @@ class DiagnosticsIT {
         return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    /** A user with a password and the given realm-management roles of its realm; returns its username. */
+    /** A user with the password and the given realm-management roles of its realm; returns its username. */
     private static String user(RealmResource realm, String username, String... roles) {
-        if (realm.users().searchByUsername(username, true).isEmpty()) {
-            UserRepresentation user = new UserRepresentation();
-            user.setUsername(username);
-            user.setEnabled(true);
-            user.setEmail(username + "@example.test");
-            user.setEmailVerified(true);
-            user.setFirstName("Diag");
-            user.setLastName("Nostics");
-            CredentialRepresentation password = new CredentialRepresentation();
-            password.setType(CredentialRepresentation.PASSWORD);
-            password.setValue(PASSWORD);
-            password.setTemporary(false);
-            user.setCredentials(List.of(password));
-            String id = createdId(realm.users().create(user));
-            if (roles.length > 0) {
-                String management = realm.clients().findByClientId("realm-management").get(0).getId();
-                List<RoleRepresentation> wanted = java.util.Arrays.stream(roles)
-                        .map(r -> realm.clients().get(management).roles().get(r).toRepresentation()).toList();
-                realm.users().get(id).roles().clientLevel(management).add(wanted);
-            }
-        }
-        return username;
+        return DaneScenarios.realmUser(realm, username, PASSWORD, roles);
     }
 
     /** An access token of the user, from the realm's admin-cli with the password grant, straight from Keycloak. */

@@ -36,6 +36,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * {@code /admin/realms/{realm}/dane/diagnose}: what DANE would decide for a name (and a certificate), step by step,
@@ -51,6 +53,13 @@ public class DaneDiagnosticsResource {
     static final int MAX_PEM_CHARS = 64 * 1024;
     /** At most this many carriers are listed (more than one is a collision already). */
     static final int MAX_CARRIERS = 10;
+    /** At most this many clients and this many users are listed by {@code identities}. */
+    static final int MAX_LISTED = 500;
+    /**
+     * {@code identities} looks at this many users at most: users cannot be searched for "has the attribute", so they
+     * are walked; in a larger realm the list says it is cut and a name is diagnosed by typing it.
+     */
+    static final int MAX_USERS_SCANNED = 5000;
 
     private final KeycloakSession session;
     private final RealmModel realm;
@@ -129,6 +138,87 @@ public class DaneDiagnosticsResource {
                     .verify(name.value(), chain, execution == null ? null : execution.allowList());
             out.put("match", describe(outcome, chain.size()));
         }
+        return out;
+    }
+
+    /**
+     * The realm's DANE identities for the console page: clients carrying {@code dane.clientid} (with their
+     * authenticator, since only {@code client-dane} ones use it), users carrying a name in the default attribute or
+     * in one an {@code auth-dane} execution of the realm names (only for admins who may view users), and those
+     * executions, to diagnose a name as one of them sees it. Same permission as {@code diagnose}.
+     */
+    @GET
+    @Path("identities")
+    @Produces(MediaType.APPLICATION_JSON)
+    public Map<String, Object> identities() {
+        auth.clients().requireView();
+        Map<String, Object> out = new LinkedHashMap<>();
+        List<Map<String, Object>> clients = realm.getClientsStream()
+                .filter(c -> c.getAttribute(DaneNames.CLIENT_ATTRIBUTE) != null
+                        && !c.getAttribute(DaneNames.CLIENT_ATTRIBUTE).isBlank())
+                .limit(MAX_LISTED + 1L).map(DaneDiagnosticsResource::describe).toList();
+        out.put("clients", clients.subList(0, Math.min(clients.size(), MAX_LISTED)));
+        out.put("clientsCut", clients.size() > MAX_LISTED);
+        List<Map<String, Object>> executions = new ArrayList<>();
+        Set<String> attributes = new TreeSet<>(Set.of(DaneUserAuthenticatorConfig.DEFAULT_USER_ATTRIBUTE));
+        realm.getAuthenticationFlowsStream().forEach(flow -> realm.getAuthenticationExecutionsStream(flow.getId())
+                .filter(e -> DaneUserAuthenticatorFactory.PROVIDER_ID.equals(e.getAuthenticator()))
+                .forEach(e -> {
+                    AuthenticatorConfigModel config = e.getAuthenticatorConfig() == null ? null
+                            : realm.getAuthenticatorConfigById(e.getAuthenticatorConfig());
+                    Map<String, Object> described = new LinkedHashMap<>();
+                    described.put("id", e.getId());
+                    described.put("flow", SafeText.name(flow.getAlias()));
+                    if (config != null) {
+                        described.put("alias", SafeText.name(config.getAlias()));
+                    }
+                    executions.add(described);
+                    DaneUserAuthenticatorConfig parsed = DaneUserAuthenticatorConfig.from(config);
+                    if (parsed.userMapping() == DaneUserAuthenticatorConfig.UserMapping.USER_ATTRIBUTE) {
+                        attributes.add(parsed.userAttribute());
+                    }
+                }));
+        out.put("executions", executions);
+        out.put("userAttributes", attributes);
+        if (!auth.users().canView()) {
+            out.put("usersHidden", "listing users needs view-users");
+            return out;
+        }
+        List<Map<String, Object>> users = session.users()
+                .searchForUserStream(realm, Map.of(UserModel.INCLUDE_SERVICE_ACCOUNT, "false"), 0, MAX_USERS_SCANNED)
+                .map(u -> describe(u, attributes)).filter(u -> u != null).limit(MAX_LISTED).toList();
+        out.put("users", users);
+        out.put("usersCut", users.size() == MAX_LISTED
+                || session.users().getUsersCount(realm) > MAX_USERS_SCANNED);
+        return out;
+    }
+
+    private static Map<String, Object> describe(ClientModel client) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("id", client.getId());
+        out.put("clientId", SafeText.name(client.getClientId()));
+        if (client.getName() != null && !client.getName().isBlank()) {
+            out.put("name", SafeText.name(client.getName()));
+        }
+        out.put("dane", SafeText.name(client.getAttribute(DaneNames.CLIENT_ATTRIBUTE)));
+        out.put("authenticator", SafeText.name(client.getClientAuthenticatorType()));
+        out.put("enabled", client.isEnabled());
+        return out;
+    }
+
+    /** A user with the names it carries in any of the attributes, or null when it carries none. */
+    private static Map<String, Object> describe(UserModel user, Set<String> attributes) {
+        List<String> names = attributes.stream()
+                .flatMap(a -> user.getAttributeStream(a)).filter(v -> v != null && !v.isBlank())
+                .map(SafeText::name).distinct().toList();
+        if (names.isEmpty()) {
+            return null;
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("id", user.getId());
+        out.put("username", SafeText.name(user.getUsername()));
+        out.put("dane", names);
+        out.put("enabled", user.isEnabled());
         return out;
     }
 
