@@ -248,10 +248,9 @@ class DaneConsoleIT {
         assertThat(browser.findElement(By.tagName("body")).getText()).as("the success too")
                 .containsPattern("CLIENT_LOGIN(?!_)");
         List<WebElement> toggles = browser.findElements(By.cssSelector("[class*='c-table__toggle'] button"));
-        if (!toggles.isEmpty()) {
-            toggles.get(0).click(); // the newest row, the refusal: its details
-            waitForText("NO_MATCH");
-        }
+        assertThat(toggles).as("each event row can be expanded").isNotEmpty();
+        toggles.get(0).click(); // the newest row, the refusal: its details
+        waitForText("NO_MATCH");
         snap("events");
     }
 
