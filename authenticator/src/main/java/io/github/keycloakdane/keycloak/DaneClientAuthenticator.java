@@ -6,30 +6,21 @@ import io.github.keycloakdane.core.InvalidNameException;
 import io.github.keycloakdane.core.Reason;
 import io.github.keycloakdane.settings.ServerOption;
 import jakarta.ws.rs.core.HttpHeaders;
-import jakarta.ws.rs.core.Response;
 import org.jboss.logging.Logger;
 import org.keycloak.OAuth2Constants;
 import org.keycloak.authentication.AuthenticationFlowError;
 import org.keycloak.authentication.ClientAuthenticationFlowContext;
-import org.keycloak.authentication.authenticators.client.AbstractClientAuthenticator;
-import org.keycloak.authentication.authenticators.client.ClientAuthUtil;
-import org.keycloak.models.AuthenticationExecutionModel;
 import org.keycloak.models.ClientModel;
-import org.keycloak.models.KeycloakSession;
-import org.keycloak.provider.ProviderConfigProperty;
-import org.keycloak.provider.ProviderConfigurationBuilder;
 import org.keycloak.util.BasicAuthHelper;
 
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * {@code client-dane}: authenticates a client (no secret) by the DANE identity in its attribute {@code dane.clientid}.
  * Registering the name on a client is what admits it: a name no client carries never causes a DNS query.
  */
-public class DaneClientAuthenticator extends AbstractClientAuthenticator {
+public class DaneClientAuthenticator extends DaneClientAuthenticatorBase {
 
     private static final DaneMetrics.Authenticator METRICS_TAG = DaneMetrics.Authenticator.CLIENT_DANE;
 
@@ -219,11 +210,6 @@ public class DaneClientAuthenticator extends AbstractClientAuthenticator {
         return userAndSecret == null ? null : userAndSecret[0];
     }
 
-    private static Response invalidClient() {
-        return ClientAuthUtil.errorResponse(Response.Status.UNAUTHORIZED.getStatusCode(), "invalid_client",
-                "Invalid client or Invalid client credentials");
-    }
-
     @Override
     public String getId() {
         return PROVIDER_ID;
@@ -241,38 +227,8 @@ public class DaneClientAuthenticator extends AbstractClientAuthenticator {
     }
 
     @Override
-    public boolean isConfigurable() {
-        return false;
-    }
-
-    @Override
-    public AuthenticationExecutionModel.Requirement[] getRequirementChoices() {
-        return REQUIREMENT_CHOICES;
-    }
-
-    @Override
-    public List<ProviderConfigProperty> getConfigProperties() {
-        return Collections.emptyList();
-    }
-
-    @Override
-    public List<ProviderConfigProperty> getConfigPropertiesPerClient() {
-        return ProviderConfigurationBuilder.create()
-                .property().name(DaneNames.CLIENT_ATTRIBUTE).label("DANE client identity")
-                .type(ProviderConfigProperty.STRING_TYPE)
-                .helpText("The client's DNS name (dane_clientid), e.g. sensor7._device.example.com: the owner name of "
-                        + "its DNSSEC-signed TLSA records. Stored in normal form (lower case, no trailing dot); one client per name.")
-                .add().build();
-    }
-
-    @Override
-    public Map<String, Object> getAdapterConfiguration(KeycloakSession session, ClientModel client) {
-        return Collections.emptyMap();
-    }
-
-    @Override
-    public Set<String> getProtocolAuthenticatorMethods(String loginProtocol) {
-        // No OAuth token_endpoint_auth_method is registered for DANE yet: advertise none rather than invent one.
-        return Collections.emptySet();
+    protected String identityHelpText() {
+        return "The client's DNS name (dane_clientid), e.g. sensor7._device.example.com: the owner name of "
+                + "its DNSSEC-signed TLSA records. Stored in normal form (lower case, no trailing dot); one client per name.";
     }
 }

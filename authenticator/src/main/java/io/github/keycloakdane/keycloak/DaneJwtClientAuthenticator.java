@@ -5,26 +5,16 @@ import io.github.keycloakdane.core.DaneOutcome;
 import io.github.keycloakdane.core.Reason;
 import io.github.keycloakdane.keycloak.ClientAssertion.PresentedKey;
 import io.github.keycloakdane.keycloak.ClientAssertion.Refused;
-import jakarta.ws.rs.core.Response;
 import org.jboss.logging.Logger;
 import org.keycloak.OAuth2Constants;
 import org.keycloak.authentication.AuthenticationFlowError;
 import org.keycloak.authentication.ClientAuthenticationFlowContext;
-import org.keycloak.authentication.authenticators.client.AbstractClientAuthenticator;
-import org.keycloak.authentication.authenticators.client.ClientAuthUtil;
 import org.keycloak.common.util.Time;
-import org.keycloak.models.AuthenticationExecutionModel;
 import org.keycloak.models.ClientModel;
-import org.keycloak.models.KeycloakSession;
 import org.keycloak.protocol.oidc.OIDCLoginProtocolService;
-import org.keycloak.provider.ProviderConfigProperty;
-import org.keycloak.provider.ProviderConfigurationBuilder;
 import org.keycloak.services.Urls;
 
-import java.util.Collections;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 
 /**
  * {@code client-dane-jwt}: authenticates a client by a signed JWT client assertion (RFC 7523) whose key, carried in
@@ -32,7 +22,7 @@ import java.util.Set;
  * {@code dane.clientid}. No client certificate and no proxy configuration are involved. Every check that needs no DNS
  * runs first, in the order of issue 13, so a malformed, stale or replayed assertion never causes a query.
  */
-public class DaneJwtClientAuthenticator extends AbstractClientAuthenticator {
+public class DaneJwtClientAuthenticator extends DaneClientAuthenticatorBase {
 
     public static final String PROVIDER_ID = "client-dane-jwt";
 
@@ -138,11 +128,6 @@ public class DaneJwtClientAuthenticator extends AbstractClientAuthenticator {
         context.failure(AuthenticationFlowError.INVALID_CLIENT_CREDENTIALS, invalidClient());
     }
 
-    private static Response invalidClient() {
-        return ClientAuthUtil.errorResponse(Response.Status.UNAUTHORIZED.getStatusCode(), "invalid_client",
-                "Invalid client or Invalid client credentials");
-    }
-
     @Override
     public String getId() {
         return PROVIDER_ID;
@@ -161,39 +146,8 @@ public class DaneJwtClientAuthenticator extends AbstractClientAuthenticator {
     }
 
     @Override
-    public boolean isConfigurable() {
-        return false;
-    }
-
-    @Override
-    public AuthenticationExecutionModel.Requirement[] getRequirementChoices() {
-        return REQUIREMENT_CHOICES;
-    }
-
-    @Override
-    public List<ProviderConfigProperty> getConfigProperties() {
-        return Collections.emptyList();
-    }
-
-    @Override
-    public List<ProviderConfigProperty> getConfigPropertiesPerClient() {
-        return ProviderConfigurationBuilder.create()
-                .property().name(DaneNames.CLIENT_ATTRIBUTE).label("DANE client identity")
-                .type(ProviderConfigProperty.STRING_TYPE)
-                .helpText("The client's DNS name (dane_clientid), e.g. sensor8._device.example.com: the owner name of "
-                        + "its DNSSEC-signed TLSA records, which must match the key in the assertion's header.")
-                .add().build();
-    }
-
-    @Override
-    public Map<String, Object> getAdapterConfiguration(KeycloakSession session, ClientModel client) {
-        return Collections.emptyMap();
-    }
-
-    @Override
-    public Set<String> getProtocolAuthenticatorMethods(String loginProtocol) {
-        // On the wire this is private_key_jwt, which client-jwt already advertises; claiming it too would make
-        // dynamic registration's choice of authenticator ambiguous.
-        return Collections.emptySet();
+    protected String identityHelpText() {
+        return "The client's DNS name (dane_clientid), e.g. sensor8._device.example.com: the owner name of "
+                + "its DNSSEC-signed TLSA records, which must match the key in the assertion's header.";
     }
 }
