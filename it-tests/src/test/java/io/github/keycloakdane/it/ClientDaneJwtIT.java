@@ -30,7 +30,6 @@ import org.keycloak.representations.idm.RealmRepresentation;
 import java.security.interfaces.ECPrivateKey;
 import java.security.interfaces.ECPublicKey;
 import java.security.cert.X509Certificate;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
@@ -42,7 +41,6 @@ import java.util.function.Consumer;
 
 import static io.github.keycloakdane.it.DaneScenarios.daneEe;
 import static io.github.keycloakdane.it.DaneScenarios.daneTaDigest;
-import static io.github.keycloakdane.it.DaneScenarios.events;
 import static io.github.keycloakdane.it.DaneScenarios.knotQueries;
 import static io.github.keycloakdane.it.DaneScenarios.publish;
 import static io.github.keycloakdane.it.DaneScenarios.representation;
@@ -150,17 +148,8 @@ class ClientDaneJwtIT {
 
     /** The newest event of {@code type} of this realm for the name since {@code since}. */
     private static JsonNode event(String type, String name, Instant since) throws InterruptedException {
-        Instant deadline = Instant.now().plus(Duration.ofSeconds(5));
-        do {
-            for (JsonNode e : events(realm, type)) {
-                if (e.path("time").asLong() >= since.toEpochMilli()
-                        && name.equals(e.path("details").path("dane_clientid").asText(null))) {
-                    return e;
-                }
-            }
-            Thread.sleep(200);
-        } while (Instant.now().isBefore(deadline));
-        throw new AssertionError("no " + type + " event for " + name);
+        return DaneScenarios.event(realm, type, name, since)
+                .orElseThrow(() -> new AssertionError("no " + type + " event for " + name));
     }
 
     /** A 401 invalid_client whose event says {@code reason}; with {@code noDns}, Knot was not asked at all. */

@@ -291,9 +291,15 @@ public final class DaneScenarios {
 
     /** {@link #event(Stack, String, String, Instant)} on any Keycloak. */
     static Optional<JsonNode> event(Keycloak admin, String type, String name, Instant since) throws InterruptedException {
+        return event(admin.realm(REALM), type, name, since);
+    }
+
+    /** {@link #event(Stack, String, String, Instant)} in any realm. */
+    static Optional<JsonNode> event(RealmResource realm, String type, String name, Instant since)
+            throws InterruptedException {
         Instant deadline = Instant.now().plus(Duration.ofSeconds(5));
         do {
-            for (JsonNode e : events(admin.realm(REALM), type)) {
+            for (JsonNode e : events(realm, type)) {
                 if (e.path("time").asLong() >= since.toEpochMilli()
                         && name.equals(e.path("details").path("dane_clientid").asText(null))) {
                     return Optional.of(e);
