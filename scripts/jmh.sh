@@ -6,5 +6,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mvn -B -q package -DskipTests -DskipFuzz -pl benchmarks -am
-exec java -cp "benchmarks/target/classes:$(cat benchmarks/target/classpath.txt)" \
+exec java -Djol.magicFieldOffset=true -Djdk.attach.allowAttachSelf=true -cp "benchmarks/target/classes:$(cat benchmarks/target/classpath.txt)" \
   io.github.keycloakdane.bench.JmhTables "$@"
