@@ -4,6 +4,7 @@
 # Knot); prints the markdown tables of docs/PERFORMANCE.md (also left in it-tests/target/it/bench.md).
 # Same prerequisites as scripts/test.sh; about 10 minutes on 2 cores (Keycloak's start included).
 # Sizes: bash scripts/bench.sh -Dbench.rounds=30 -Dbench.block=20 -Dbench.concurrency=1,8,32 -Dbench.warmup.max=120
+# -Dbench.searchable=false: dane.clientid not searchable (Keycloak's default; no one-carrier query per request)
 # Keycloak runs with the full JIT (C2), as in production, unless -Dkeycloak.javaOptsAppend=... says otherwise, e.g.
 # a flight recording: -Dkeycloak.javaOptsAppend=-XX:StartFlightRecording=filename=/tmp/kc.jfr,settings=profile
 set -euo pipefail

@@ -48,7 +48,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * the cold method really looked up every time; the targets are reported, not asserted.
  *
  * <p>Run with {@code scripts/bench.sh} (Maven profile {@code bench}), which prints the markdown tables between the
- * markers; sizes: -Dbench.rounds, -Dbench.block, -Dbench.concurrency=1,8,32, -Dbench.warmup.max, -Dbench.stable.
+ * markers; sizes: -Dbench.rounds, -Dbench.block, -Dbench.concurrency=1,8,32, -Dbench.warmup.max, -Dbench.stable;
+ * -Dbench.searchable=false starts Keycloak without {@code dane.clientid} among the searchable client attributes.
  */
 class ClientAuthBenchmark {
 
@@ -94,6 +95,7 @@ class ClientAuthBenchmark {
                 .map(String::strip).mapToInt(Integer::parseInt).toArray();
         int warmupMaxSeconds = Integer.getInteger("bench.warmup.max", 120);
         double stable = Double.parseDouble(System.getProperty("bench.stable", "0.05"));
+        boolean searchable = Boolean.parseBoolean(System.getProperty("bench.searchable", "true"));
         String loadBefore = loadAverage();
         Issued device = TestPki.leaf("bench-device").build();
 
@@ -104,9 +106,10 @@ class ClientAuthBenchmark {
                 // client-x509 without a CA subject DN warns on every request, and the nginx lookup logs twice per
                 // certificate it cannot build a chain for (no truststore): quiet, so that the authenticators compare
                 .keycloakOptions("--log-level=INFO,org.keycloak.authentication.authenticators.client:error,"
-                                + "org.keycloak.services.x509:error",
-                        // as the README's production start line: dane.clientid searchable, and the meters on
-                        KeycloakOptions.SEARCHABLE_NAME, KeycloakOptions.METRICS)
+                        + "org.keycloak.services.x509:error", KeycloakOptions.METRICS)
+                // as the README's production start line (bench.searchable=false: Keycloak's default, no one-carrier
+                // check, no dane_clientid-only requests)
+                .keycloakOptions(searchable ? new String[] {KeycloakOptions.SEARCHABLE_NAME} : new String[0])
                 .start()) {
             client(stack, "bench-x509", "client-x509", Map.of("x509.subjectdn", "CN=bench-device"), null);
             client(stack, "bench-x509-b", "client-x509", Map.of("x509.subjectdn", "CN=bench-device"), null);
@@ -147,7 +150,7 @@ class ClientAuthBenchmark {
                     pool.shutdownNow();
                 }
             }
-            String tables = tables(results, rounds, block, warmup, loadBefore, loadAverage());
+            String tables = tables(results, rounds, block, warmup, loadBefore, loadAverage(), searchable);
             System.out.println("\n" + BEGIN + "\n" + tables + END + "\n");
             Path out = ItConfig.workDir().resolve("bench.md");
             Files.createDirectories(out.getParent());
@@ -237,13 +240,15 @@ class ClientAuthBenchmark {
     // ------------------------------------------------------------------------------------------------ the tables
 
     static String tables(List<Level> levels, int rounds, int block, String warmup, String loadBefore,
-                         String loadAfter) throws IOException {
+                         String loadAfter, boolean searchable) throws IOException {
         StringBuilder t = new StringBuilder();
         t.append(String.format(Locale.ROOT, "Run of %s: %d CPUs (%s), Java %s; load average before %s, after %s.%n",
                 Instant.now().toString().substring(0, 16) + "Z", Runtime.getRuntime().availableProcessors(),
                 cpuModel(), System.getProperty("java.version"), loadBefore, loadAfter));
         t.append(String.format(Locale.ROOT, "Warm-up: %s. Then %d rounds (ABBA order) of one block per method,"
-                + " %d requests a block (at least 2 per thread).%n%n", warmup, rounds, block));
+                + " %d requests a block (at least 2 per thread). dane.clientid %s.%n%n", warmup, rounds, block,
+                searchable ? "searchable (one query per client-dane request: the one-carrier check)"
+                        : "not searchable (Keycloak's default: no query)"));
         t.append("| concurrency | method | req/s (median) | p50 ms | p99 ms | req/s ratio to client-x509: median"
                 + " | ratio min-max |\n|---:|---|---:|---:|---:|---:|---|\n");
         for (Level level : levels) {
