@@ -2,7 +2,9 @@ package io.github.keycloakdane.core;
 
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Which DANE client names may be looked up at all. Checked before any DNS query, so that nobody can make the server
@@ -22,16 +24,6 @@ public final class AllowList {
     private enum Kind { EXACT, ONE_LABEL, SUBTREE }
 
     private record Entry(Kind kind, String name) {
-        boolean admits(DaneName candidate) {
-            String value = candidate.value();
-            return switch (kind) {
-                case EXACT -> value.equals(name);
-                case SUBTREE -> value.endsWith("." + name);
-                case ONE_LABEL -> value.endsWith("." + name)
-                        && value.indexOf('.') == value.length() - name.length() - 1;
-            };
-        }
-
         @Override
         public String toString() {
             return switch (kind) {
@@ -44,10 +36,21 @@ public final class AllowList {
 
     private final List<Entry> entries;
     private final boolean admitAll;
+    // The entries by kind, so that a check costs one set look-up per label of the name, however long the list.
+    private final Set<String> exact = new HashSet<>();
+    private final Set<String> oneLabelParents = new HashSet<>();
+    private final Set<String> subtrees = new HashSet<>();
 
     private AllowList(List<Entry> entries, boolean admitAll) {
         this.entries = List.copyOf(entries);
         this.admitAll = admitAll;
+        for (Entry e : this.entries) {
+            (switch (e.kind) {
+                case EXACT -> exact;
+                case ONE_LABEL -> oneLabelParents;
+                case SUBTREE -> subtrees;
+            }).add(e.name);
+        }
     }
 
     /** Parses entries; blank ones are skipped, a malformed one is an error naming it. */
@@ -94,7 +97,21 @@ public final class AllowList {
     }
 
     public boolean admits(DaneName name) {
-        return admitAll || entries.stream().anyMatch(e -> e.admits(name));
+        if (admitAll) {
+            return true;
+        }
+        String value = name.value();
+        if (exact.contains(value)) {
+            return true;
+        }
+        // every proper parent of the name: its direct parent for "*.parent", any of them for ".domain"
+        for (int dot = value.indexOf('.'); dot >= 0; dot = value.indexOf('.', dot + 1)) {
+            String parent = value.substring(dot + 1);
+            if (subtrees.contains(parent) || (oneLabelParents.contains(parent) && value.indexOf('.') == dot)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     public boolean isEmpty() {

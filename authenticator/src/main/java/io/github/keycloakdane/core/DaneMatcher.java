@@ -187,10 +187,10 @@ public final class DaneMatcher {
 
     /** Drops what this policy cannot use, then applies RFC 7671 §9 digest agility per usage and selector. */
     static List<TlsaRecord> usableRecords(Collection<TlsaRecord> records, MatchPolicy policy) {
-        Map<String, Integer> strongest = new HashMap<>();
+        Map<Integer, Integer> strongest = new HashMap<>();
         for (TlsaRecord r : records) {
             if (r.matchingType() != MatchingType.FULL) {
-                strongest.merge(r.usage() + "/" + r.selector(), r.matchingType().strength, Math::max);
+                strongest.merge(usageAndSelector(r), r.matchingType().strength, Math::max);
             }
         }
         List<TlsaRecord> usable = new ArrayList<>();
@@ -199,12 +199,17 @@ public final class DaneMatcher {
                 continue;
             }
             if (r.matchingType() != MatchingType.FULL
-                    && r.matchingType().strength < strongest.get(r.usage() + "/" + r.selector())) {
+                    && r.matchingType().strength < strongest.get(usageAndSelector(r))) {
                 continue;
             }
             usable.add(r);
         }
         return usable;
+    }
+
+    /** The digest-agility group of a record: its usage and selector (each an octet on the wire). */
+    private static int usageAndSelector(TlsaRecord r) {
+        return r.usage().code << 8 | r.selector().code;
     }
 
     private static MatchResult nameChecked(TlsaRecord r, int depth, String pathError, Input in) {

@@ -53,6 +53,11 @@ public final class DaneVerifier {
         } catch (InvalidNameException e) {
             return DaneOutcome.rejected(claimedIdentity, null, Reason.INVALID_NAME, e.getMessage());
         }
+        return verify(name, chain, additional);
+    }
+
+    /** The same checks for a name the caller has parsed already (e.g. a client's stored name). */
+    public DaneOutcome verify(DaneName name, List<X509Certificate> chain, AllowList additional) {
         if (!allowList.admits(name) || (additional != null && !additional.admits(name))) {
             return DaneOutcome.rejected(name.value(), null, Reason.NOT_ALLOWED, name + " is not on the allow list");
         }

@@ -111,7 +111,7 @@ public class DaneClientAuthenticator extends DaneClientAuthenticatorBase {
             acceptProxyAssertion(context, dane, name);
             return;
         }
-        DaneOutcome outcome = dane.verifier().verify(name.value(), ClientCertificates.chain(context.getSession()));
+        DaneOutcome outcome = dane.verifier().verify(name, ClientCertificates.chain(context.getSession()), null);
         DaneEvents.record(METRICS_TAG, context.getEvent(), outcome);
         if (!outcome.authenticated()) {
             LOG.debugf("client-dane %s: %s", client.getClientId(), outcome);

@@ -146,7 +146,7 @@ public class DaneUserAuthenticator implements Authenticator {
                     AuthenticationFlowError.USER_DISABLED, "daneAuthFailed");
             return;
         }
-        DaneOutcome outcome = dane.verifier().verify(name.value(), chain, config.allowList());
+        DaneOutcome outcome = dane.verifier().verify(name, chain, config.allowList());
         DaneEvents.record(METRICS_TAG, context.getEvent(), outcome);
         if (!outcome.authenticated()) {
             LOG.debugf("auth-dane: %s", outcome);

@@ -35,7 +35,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Other IT classes share the server, but run before or after this one, so deltas within a test are exact.
  */
 @ExtendWith(SharedStack.class)
-class MetricsIT {
+public class MetricsIT {
 
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
     /** {@code name{labels} value}: one sample of the Prometheus text format. */
@@ -118,7 +118,7 @@ class MetricsIT {
     }
 
     /** Every sample as {@code name{label=value,...}} (labels sorted, unquoted) to its value. */
-    static Map<String, Double> scrape(Stack stack) throws IOException, InterruptedException {
+    public static Map<String, Double> scrape(Stack stack) throws IOException, InterruptedException {
         URI uri = URI.create(stack.keycloak().managementUri() + "/metrics");
         HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).build(),
                 HttpResponse.BodyHandlers.ofString());
