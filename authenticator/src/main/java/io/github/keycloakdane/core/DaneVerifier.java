@@ -2,6 +2,8 @@ package io.github.keycloakdane.core;
 
 import java.security.cert.X509Certificate;
 import java.util.List;
+import java.util.Objects;
+import java.util.function.Function;
 
 /**
  * Ties the DANE steps together in the order that keeps untrusted input cheap: name syntax, allow list and certificate
@@ -29,9 +31,18 @@ public final class DaneVerifier {
      * Verifies with an additional allow list (a flow's or a client's) that must admit the name as well; null adds none.
      */
     public DaneOutcome verify(String claimedIdentity, List<X509Certificate> chain, AllowList additional) {
-        boolean presented = chain != null && !chain.isEmpty() && chain.stream().noneMatch(java.util.Objects::isNull);
-        return verify(claimedIdentity, additional, presented, "no client certificate was presented",
-                (name, records) -> DaneMatcher.match(name, chain, records, policy));
+        try {
+            return verify(DaneName.parse(claimedIdentity), chain, additional);
+        } catch (InvalidNameException e) {
+            return DaneOutcome.rejected(claimedIdentity, null, Reason.INVALID_NAME, e.getMessage());
+        }
+    }
+
+    /** The same checks for a name the caller has parsed already (e.g. a client's stored name). */
+    public DaneOutcome verify(DaneName name, List<X509Certificate> chain, AllowList additional) {
+        boolean presented = chain != null && !chain.isEmpty() && chain.stream().noneMatch(Objects::isNull);
+        return verify(name, additional, presented, "no client certificate was presented",
+                records -> DaneMatcher.match(name, chain, records, policy));
     }
 
     /**
@@ -39,25 +50,23 @@ public final class DaneVerifier {
      * against this verifier's allow list: the same steps, matched by {@link DaneMatcher#matchKey}.
      */
     public DaneOutcome verifyKey(String claimedIdentity, byte[] subjectPublicKeyInfo) {
-        boolean presented = subjectPublicKeyInfo != null && subjectPublicKeyInfo.length > 0;
-        return verify(claimedIdentity, null, presented, "no public key was presented",
-                (name, records) -> DaneMatcher.matchKey(name, subjectPublicKeyInfo, records, policy));
-    }
-
-    /** The steps shared by chains and bare keys; {@code matcher} is the last, pure one. */
-    private DaneOutcome verify(String claimedIdentity, AllowList additional, boolean presented, String notPresented,
-                               java.util.function.BiFunction<DaneName, List<TlsaRecord>, MatchResult> matcher) {
-        DaneName name;
         try {
-            name = DaneName.parse(claimedIdentity);
+            return verifyKey(DaneName.parse(claimedIdentity), subjectPublicKeyInfo);
         } catch (InvalidNameException e) {
             return DaneOutcome.rejected(claimedIdentity, null, Reason.INVALID_NAME, e.getMessage());
         }
-        return verify(name, chain, additional);
     }
 
-    /** The same checks for a name the caller has parsed already (e.g. a client's stored name). */
-    public DaneOutcome verify(DaneName name, List<X509Certificate> chain, AllowList additional) {
+    /** {@link #verifyKey(String, byte[])} for a name the caller has parsed already. */
+    public DaneOutcome verifyKey(DaneName name, byte[] subjectPublicKeyInfo) {
+        boolean presented = subjectPublicKeyInfo != null && subjectPublicKeyInfo.length > 0;
+        return verify(name, null, presented, "no public key was presented",
+                records -> DaneMatcher.matchKey(name, subjectPublicKeyInfo, records, policy));
+    }
+
+    /** The steps shared by chains and bare keys; {@code matcher} is the last, pure one. */
+    private DaneOutcome verify(DaneName name, AllowList additional, boolean presented, String notPresented,
+                               Function<List<TlsaRecord>, MatchResult> matcher) {
         if (!allowList.admits(name) || (additional != null && !additional.admits(name))) {
             return DaneOutcome.rejected(name.value(), null, Reason.NOT_ALLOWED, name + " is not on the allow list");
         }
@@ -90,7 +99,7 @@ public final class DaneVerifier {
         }
         MatchResult match;
         try {
-            match = matcher.apply(name, lookup.records());
+            match = matcher.apply(lookup.records());
         } catch (RuntimeException e) {
             return DaneOutcome.rejected(name.value(), lookup.status(), Reason.NO_MATCH, "matching failed: " + e);
         }

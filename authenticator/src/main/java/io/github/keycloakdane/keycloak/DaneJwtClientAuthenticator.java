@@ -103,8 +103,8 @@ public class DaneJwtClientAuthenticator extends DaneClientAuthenticatorBase {
     private static void verify(ClientAuthenticationFlowContext context, DaneVerifierProvider dane, DaneName name,
                                PresentedKey key) {
         DaneOutcome outcome = key.bare()
-                ? dane.verifier().verifyKey(name.value(), key.publicKey().getEncoded())
-                : dane.verifier().verify(name.value(), key.chain());
+                ? dane.verifier().verifyKey(name, key.publicKey().getEncoded())
+                : dane.verifier().verify(name, key.chain(), null);
         DaneEvents.record(METRICS_TAG, context.getEvent(), outcome);
         if (!outcome.authenticated()) {
             LOG.debugf("client-dane-jwt %s: %s", context.getClient().getClientId(), outcome);
