@@ -35,9 +35,7 @@ public final class DaneMatcher {
         }
         List<TlsaRecord> usable = usableRecords(records, policy);
         if (usable.isEmpty()) {
-            return MatchResult.fail(Reason.NO_USABLE_RECORDS, records.isEmpty() ? "the TLSA RRset is empty"
-                    : "none of the " + records.size() + " records is usable"
-                    + (policy.pkixEnabled() ? "" : " (PKIX-TA/PKIX-EE need a PKIX trust store)"));
+            return noUsableRecords(records, policy);
         }
         Input in = new Input(identity, chain, usable, policy, Date.from(policy.clock().instant()), new Failures());
         MatchResult result = endEntity(in);
@@ -65,8 +63,7 @@ public final class DaneMatcher {
         }
         List<TlsaRecord> usable = usableRecords(records, policy);
         if (usable.isEmpty()) {
-            return MatchResult.fail(Reason.NO_USABLE_RECORDS, records.isEmpty() ? "the TLSA RRset is empty"
-                    : "none of the " + records.size() + " records is usable");
+            return noUsableRecords(records, policy);
         }
         for (TlsaRecord r : usable) {
             if (r.usage() != CertUsage.DANE_EE || !r.matchesKey(subjectPublicKeyInfo)) {
@@ -205,6 +202,12 @@ public final class DaneMatcher {
             usable.add(r);
         }
         return usable;
+    }
+
+    private static MatchResult noUsableRecords(Collection<TlsaRecord> records, MatchPolicy policy) {
+        return MatchResult.fail(Reason.NO_USABLE_RECORDS, records.isEmpty() ? "the TLSA RRset is empty"
+                : "none of the " + records.size() + " records is usable"
+                + (policy.pkixEnabled() ? "" : " (PKIX-TA/PKIX-EE need a PKIX trust store)"));
     }
 
     /** The digest-agility group of a record: its usage and selector (each an octet on the wire). */

@@ -151,7 +151,7 @@ public final class TlsaRecord {
             case CERT -> Certificates.der(certificate);
             case SPKI -> Certificates.subjectPublicKeyInfo(certificate);
         };
-        return selected != null && java.security.MessageDigest.isEqual(matchingType.apply(selected), data);
+        return matchesSelected(selected);
     }
 
     /**
@@ -159,8 +159,12 @@ public final class TlsaRecord {
      * selector 1 (SPKI) record can; a selector 0 record names a whole certificate, which a bare key is not.
      */
     public boolean matchesKey(byte[] subjectPublicKeyInfo) {
-        return selector == Selector.SPKI && subjectPublicKeyInfo != null
-                && java.security.MessageDigest.isEqual(matchingType.apply(subjectPublicKeyInfo), data);
+        return selector == Selector.SPKI && matchesSelected(subjectPublicKeyInfo);
+    }
+
+    /** The matching type applied to the selected bytes equals the association data (in constant time). */
+    private boolean matchesSelected(byte[] selected) {
+        return selected != null && java.security.MessageDigest.isEqual(matchingType.apply(selected), data);
     }
 
     public CertUsage usage() {

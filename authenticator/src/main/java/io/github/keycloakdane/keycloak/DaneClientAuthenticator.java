@@ -101,9 +101,9 @@ public class DaneClientAuthenticator extends DaneClientAuthenticatorBase {
             return;
         }
         if (dane.clientNameSearchable() && !foundByName) {
-            List<ClientModel> carriers = clientsCarrying(context, name);
-            if (carriers.size() > 1 || (carriers.size() == 1 && !carriers.get(0).getId().equals(client.getId()))) {
-                refuseAmbiguous(context, name, carriers.size() == 1 ? List.of(client, carriers.get(0)) : carriers);
+            List<ClientModel> carriers = ambiguousCarriers(context, name, client);
+            if (!carriers.isEmpty()) {
+                refuseAmbiguous(context, name, carriers);
                 return;
             }
         }
@@ -181,9 +181,22 @@ public class DaneClientAuthenticator extends DaneClientAuthenticatorBase {
     }
 
     /** At most two clients carrying the name (one is the answer; two is a collision). */
-    static List<ClientModel> clientsCarrying(ClientAuthenticationFlowContext context, DaneName name) {
+    private static List<ClientModel> clientsCarrying(ClientAuthenticationFlowContext context, DaneName name) {
         return context.getSession().clients().searchClientsByAttributes(context.getRealm(),
                 Map.of(DaneNames.CLIENT_ATTRIBUTE, name.value()), 0, 2).toList();
+    }
+
+    /**
+     * When {@code client} is not the only client carrying the name: the carriers, {@code client} among them (two clients
+     * with one name authenticate neither); else empty.
+     */
+    static List<ClientModel> ambiguousCarriers(ClientAuthenticationFlowContext context, DaneName name,
+                                               ClientModel client) {
+        List<ClientModel> carriers = clientsCarrying(context, name);
+        if (carriers.stream().allMatch(c -> c.getId().equals(client.getId()))) {
+            return List.of();
+        }
+        return carriers.size() == 1 ? List.of(client, carriers.get(0)) : carriers;
     }
 
     private static void refuseAmbiguous(ClientAuthenticationFlowContext context, DaneName name,

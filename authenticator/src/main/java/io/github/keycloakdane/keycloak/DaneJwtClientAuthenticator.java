@@ -87,8 +87,8 @@ public class DaneJwtClientAuthenticator extends DaneClientAuthenticatorBase {
             ClientAssertion.Algorithm alg = assertion.requireAlgorithm(key);
             assertion.requireSignature(key, alg);
             if (dane.clientNameSearchable()) {
-                List<ClientModel> carriers = DaneClientAuthenticator.clientsCarrying(context, name);
-                if (carriers.stream().anyMatch(c -> !c.getId().equals(context.getClient().getId()))) {
+                List<ClientModel> carriers = DaneClientAuthenticator.ambiguousCarriers(context, name, client);
+                if (!carriers.isEmpty()) {
                     throw new Refused(Reason.AMBIGUOUS_IDENTITY, "clients " + carriers.stream()
                             .map(ClientModel::getClientId).toList() + " carry this name");
                 }
