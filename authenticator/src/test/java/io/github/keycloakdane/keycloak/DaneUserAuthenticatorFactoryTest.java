@@ -1,10 +1,9 @@
 package io.github.keycloakdane.keycloak;
 
+import io.github.keycloakdane.testing.DocTables;
 import org.junit.jupiter.api.Test;
 import org.keycloak.provider.ProviderConfigProperty;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -12,7 +11,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class DaneUserAuthenticatorFactoryTest {
 
-    /** The README's auth-dane settings table, made from the settings the admin console shows. */
+    /** docs/CONFIGURATION.md's auth-dane settings table, made from the settings the admin console shows. */
     static String markdownTable() {
         StringBuilder table = new StringBuilder("| setting (config key) | default | meaning |\n|---|---|---|\n");
         for (ProviderConfigProperty p : new DaneUserAuthenticatorFactory().getConfigProperties()) {
@@ -25,11 +24,8 @@ class DaneUserAuthenticatorFactoryTest {
     }
 
     @Test
-    void theReadmeSettingsTableIsTheOneTheFactoryMakes() throws Exception {
-        String readme = Files.readString(Path.of("..", "README.md"));
-
-        assertThat(readme).as("README.md's auth-dane settings table; regenerate it:%n%s", markdownTable())
-                .contains(markdownTable());
+    void theConfigurationSettingsTableIsTheOneTheFactoryMakes() throws Exception {
+        DocTables.assertTable(DocTables.configurationDoc(), markdownTable());
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.github.keycloakdane.settings;
 
 import io.github.keycloakdane.core.DaneName;
 import io.github.keycloakdane.dns.DnsSettings;
+import io.github.keycloakdane.testing.DocTables;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -114,11 +115,8 @@ class ServerSettingsTest {
     }
 
     @Test
-    void theReadmeOptionTableIsTheOneTheOptionsMake() throws Exception {
-        String readme = Files.readString(Path.of("..", "README.md"));
-
-        assertThat(readme).as("README.md's server option table; regenerate it from ServerOption.markdownTable():%n%s",
-                ServerOption.markdownTable()).contains(ServerOption.markdownTable());
+    void theConfigurationOptionTableIsTheOneTheOptionsMake() throws Exception {
+        DocTables.assertTable(DocTables.configurationDoc(), ServerOption.markdownTable());
     }
 
     @Test
