@@ -1,9 +1,11 @@
 package io.github.keycloakdane.core;
 
 import java.security.cert.X509Certificate;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * Ties the DANE steps together in the order that keeps untrusted input cheap: name syntax, allow list and certificate
@@ -62,6 +64,54 @@ public final class DaneVerifier {
         boolean presented = subjectPublicKeyInfo != null && subjectPublicKeyInfo.length > 0;
         return verify(name, null, presented, "no public key was presented",
                 records -> DaneMatcher.matchKey(name, subjectPublicKeyInfo, records, policy));
+    }
+
+    /** How many keys found in DNS one key-in-DNS assertion may have tried against its signature. */
+    public static final int MAX_DNS_KEYS = 4;
+
+    /**
+     * Key in DNS (a signed JWT whose header names the name as {@code x5u} instead of carrying a key): the same steps
+     * up to the secure TLSA RRset, whose whole keys are then the candidates: {@code 3 1 0} (a SubjectPublicKeyInfo)
+     * and {@code 3 0 0} (a certificate; its SubjectPublicKeyInfo), in RRset order, at most {@value #MAX_DNS_KEYS}
+     * tried with {@code signedBy} (which gets DER SubjectPublicKeyInfo bytes and must apply its own bounds before
+     * building a key). Digest records carry no key ({@link Reason#NO_KEY_IN_DNS} when there is nothing else). With
+     * the EE name check on, a {@code 3 1 0} key carries no name and a {@code 3 0 0} certificate must carry the name
+     * among its SAN dNSNames.
+     */
+    public DaneOutcome verifyKeyInDns(DaneName name, Predicate<byte[]> signedBy) {
+        return verify(name, null, signedBy != null, "no signature to check", records -> {
+            List<TlsaRecord> candidates = new ArrayList<>();
+            boolean nameless = false;
+            for (TlsaRecord r : records) {
+                if (r.usage() != CertUsage.DANE_EE || r.matchingType() != MatchingType.FULL) {
+                    continue;
+                }
+                boolean named = r.selector() == Selector.CERT && Certificates.hasDnsName(r.dnsCertificate(), name);
+                if (policy.eeNameCheck() && !named) {
+                    nameless = true;
+                    continue;
+                }
+                candidates.add(r);
+            }
+            if (candidates.isEmpty()) {
+                return nameless
+                        ? MatchResult.fail(Reason.NAME_MISMATCH, "the EE name check is on and no 3 0 0 certificate"
+                                + " in the TLSA RRset carries " + name + " among its SAN dNSNames")
+                        : MatchResult.fail(Reason.NO_KEY_IN_DNS, "the TLSA RRset has no 3 1 0 or 3 0 0 record: "
+                                + "digests carry no key to check the signature with");
+            }
+            List<TlsaRecord> tried = candidates.subList(0, Math.min(MAX_DNS_KEYS, candidates.size()));
+            for (TlsaRecord r : tried) {
+                byte[] spki = r.selector() == Selector.SPKI ? r.data()
+                        : Certificates.subjectPublicKeyInfo(r.dnsCertificate());
+                if (spki != null && signedBy.test(spki)) {
+                    return MatchResult.ok(r, 0);
+                }
+            }
+            return MatchResult.fail(Reason.NO_MATCH, "none of the " + tried.size() + " keys in the TLSA RRset"
+                    + (candidates.size() > tried.size() ? " (the first " + MAX_DNS_KEYS + " of " + candidates.size()
+                    + ")" : "") + " verifies the signature");
+        });
     }
 
     /** The steps shared by chains and bare keys; {@code matcher} is the last, pure one. */

@@ -84,9 +84,24 @@ public enum Reason {
     ASSERTION_REPLAYED,
     /**
      * {@code alg} is not an asymmetric algorithm this provider accepts (ES256/384/512, EdDSA, RS256, PS256), does not
-     * fit the header's key, or the RSA key is shorter than 2048 bits; {@code none} and HMAC always land here.
+     * fit the header's key; {@code none} and HMAC always land here.
      */
     ALGORITHM_REFUSED,
+    /**
+     * The key (in the header, or in a {@code 3 1 0}/{@code 3 0 0} record) is outside our bounds, checked on its
+     * encoding before any key object is built: RSA 2048 to 4096 bits with an odd exponent from 3 to 2^32+1, EC
+     * P-256/P-384/P-521, Ed25519 or Ed448 ({@link KeyBounds}).
+     */
+    KEY_REFUSED,
+    /** The header's {@code x5u} (or {@code kid}) names another name than the client's {@code dane.clientid}. */
+    X5U_NAME_MISMATCH,
+    /** The header's {@code x5u} is not a DNS URI ({@code dns:NAME?type=TLSA}): an {@code https:} one is never fetched. */
+    X5U_SCHEME_REFUSED,
     /** The signature does not verify with the key in the assertion's header. */
-    BAD_SIGNATURE
+    BAD_SIGNATURE,
+    /**
+     * A key-in-DNS assertion ({@code x5u} = {@code dns:NAME?type=TLSA}): the name's secure TLSA RRset has no
+     * {@code 3 1 0} or {@code 3 0 0} record (only digests), so there is no key to check the signature with.
+     */
+    NO_KEY_IN_DNS
 }

@@ -1,6 +1,8 @@
 package io.github.keycloakdane.keycloak;
 
 import io.github.keycloakdane.core.CertificateParser;
+import io.github.keycloakdane.core.DaneName;
+import io.github.keycloakdane.core.KeyBounds;
 import io.github.keycloakdane.core.Reason;
 import org.keycloak.crypto.AsymmetricSignatureVerifierContext;
 import org.keycloak.crypto.ECDSASignatureVerifierContext;
@@ -15,11 +17,11 @@ import org.keycloak.jose.jws.JWSInputException;
 import org.keycloak.representations.JsonWebToken;
 
 import java.nio.charset.StandardCharsets;
+import java.security.KeyFactory;
 import java.security.PublicKey;
 import java.security.cert.X509Certificate;
-import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.EdECPublicKey;
-import java.security.interfaces.RSAPublicKey;
+import java.security.spec.X509EncodedKeySpec;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -41,7 +43,8 @@ final class ClientAssertion {
     static final int MAX_CHAIN_LENGTH = 8;
     /** How far a device's clock may run ahead ({@code iat}, {@code nbf}); Keycloak's client-jwt allows the same. */
     static final int CLOCK_SKEW_SECONDS = 15;
-    static final int MIN_RSA_BITS = 2048;
+    /** The header parameter naming where the key is (RFC 7515 §4.1.5); here only as a DNS URI. */
+    static final String X5U = "x5u";
 
     /** The asymmetric algorithms accepted, with the key each needs; anything else (none, HS*) is refused. */
     enum Algorithm {
@@ -108,11 +111,14 @@ final class ClientAssertion {
         return token.getSubject();
     }
 
+    /** Where the header says the key is: in the header ({@code jwk}, {@code x5c}) or in DNS ({@code x5u}). */
+    enum KeyForm { JWK, X5C, X5U }
+
     /**
-     * The claims every assertion needs, and the key in its header: exactly one of {@code x5c} (leaf first) and
-     * {@code jwk}, readable.
+     * The claims every assertion needs, and exactly one of {@code jwk}, {@code x5c} (leaf first) and {@code x5u} in
+     * the header. Nothing here builds a key.
      */
-    PresentedKey requireWellFormed() throws Refused {
+    KeyForm requireWellFormed() throws Refused {
         for (Map.Entry<String, Object> claim : Map.<String, Object>of("iss", nullToEmpty(token.getIssuer()),
                 "sub", nullToEmpty(token.getSubject()), "jti", nullToEmpty(token.getId())).entrySet()) {
             if (claim.getValue().toString().isEmpty()) {
@@ -127,43 +133,19 @@ final class ClientAssertion {
         }
         JWSHeader header = jws.getHeader();
         List<String> x5c = header.getX5c();
-        JWK jwk = header.getKey();
         boolean hasChain = x5c != null && !x5c.isEmpty();
-        if (hasChain == (jwk != null)) {
-            throw new Refused(Reason.ASSERTION_MALFORMED, hasChain ? "the header has both x5c and jwk"
-                    : "the header has neither x5c nor jwk: the key must travel with the assertion");
+        boolean hasJwk = header.getKey() != null;
+        boolean hasX5u = header.getOtherClaims().get(X5U) != null;
+        int forms = (hasChain ? 1 : 0) + (hasJwk ? 1 : 0) + (hasX5u ? 1 : 0);
+        if (forms != 1) {
+            throw new Refused(Reason.ASSERTION_MALFORMED, forms == 0
+                    ? "the header has none of jwk, x5c and x5u: it must carry the key or name it in DNS"
+                    : "the header has more than one of jwk, x5c and x5u");
         }
-        return hasChain ? chainKey(x5c) : bareKey(jwk);
-    }
-
-    private static PresentedKey chainKey(List<String> x5c) throws Refused {
-        if (x5c.size() > MAX_CHAIN_LENGTH) {
+        if (hasChain && x5c.size() > MAX_CHAIN_LENGTH) {
             throw new Refused(Reason.ASSERTION_MALFORMED, "x5c holds more than " + MAX_CHAIN_LENGTH + " certificates");
         }
-        List<X509Certificate> chain = new ArrayList<>();
-        try {
-            for (String cert : x5c) {
-                chain.add(CertificateParser.parseDer(Base64.getDecoder().decode(cert))); // RFC 7515 §4.1.6: not URL-safe
-            }
-        } catch (Exception e) {
-            throw new Refused(Reason.ASSERTION_MALFORMED, "x5c holds an unreadable certificate: " + e.getMessage());
-        }
-        return new PresentedKey(chain.get(0).getPublicKey(), List.copyOf(chain));
-    }
-
-    private static PresentedKey bareKey(JWK jwk) throws Refused {
-        if (jwk.getOtherClaims().containsKey("d")) {
-            throw new Refused(Reason.ASSERTION_MALFORMED, "the jwk carries a private key");
-        }
-        try {
-            PublicKey key = JWKParser.create(jwk).toPublicKey();
-            if (key == null) {
-                throw new IllegalArgumentException("unsupported key type " + jwk.getKeyType());
-            }
-            return new PresentedKey(key, List.of());
-        } catch (RuntimeException e) {
-            throw new Refused(Reason.ASSERTION_MALFORMED, "the jwk is not a readable public key: " + e.getMessage());
-        }
+        return hasChain ? KeyForm.X5C : hasJwk ? KeyForm.JWK : KeyForm.X5U;
     }
 
     /** {@code iss} = {@code sub} = the client's {@code client_id} (RFC 7523 §3 items 1 and 2). */
@@ -181,19 +163,37 @@ final class ClientAssertion {
         }
     }
 
-    /** Valid now, and {@code exp} at most {@code maxLifetime} after {@code iat}. */
+    /**
+     * Valid now, and bounded against now (never only against each other, which could overflow):
+     * {@code now - maxLifetime - skew <= iat <= now + skew}, {@code nbf <= now + skew}, {@code now < exp <= now +
+     * maxLifetime + skew}, and {@code exp - iat <= maxLifetime}. The bounds are computed with saturating exact
+     * arithmetic and the claims only compared with them, so no claim value can overflow a check.
+     */
     void requireCurrent(long now, Duration maxLifetime) throws Refused {
         long exp = token.getExp();
         long iat = token.getIat();
+        long max = maxLifetime.toSeconds();
+        long latestIat = saturatedAdd(now, CLOCK_SKEW_SECONDS);
+        long earliestIat = saturatedAdd(now, -saturatedAdd(max, CLOCK_SKEW_SECONDS));
+        long latestExp = saturatedAdd(now, saturatedAdd(max, CLOCK_SKEW_SECONDS));
         if (exp <= now) {
-            throw new Refused(Reason.ASSERTION_EXPIRED, "exp has passed (" + (now - exp) + " s ago)");
+            throw new Refused(Reason.ASSERTION_EXPIRED, "exp has passed");
         }
-        if (iat > now + CLOCK_SKEW_SECONDS || (token.getNbf() != null && token.getNbf() > now + CLOCK_SKEW_SECONDS)) {
+        if (iat > latestIat || (token.getNbf() != null && token.getNbf() > latestIat)) {
             throw new Refused(Reason.ASSERTION_EXPIRED, "iat or nbf lies in the future");
         }
-        if (exp - iat > maxLifetime.toSeconds()) {
-            throw new Refused(Reason.LIFETIME_TOO_LONG, "exp - iat is " + (exp - iat) + " s, more than the "
-                    + maxLifetime.toSeconds() + " s allowed");
+        if (iat < earliestIat || exp > latestExp || exp > saturatedAdd(iat, max)) {
+            throw new Refused(Reason.LIFETIME_TOO_LONG, "iat and exp must lie within " + max
+                    + " s of each other and of now (" + CLOCK_SKEW_SECONDS + " s clock skew allowed)");
+        }
+    }
+
+    /** {@code a + b}, or the nearest long when it overflows. */
+    private static long saturatedAdd(long a, long b) {
+        try {
+            return Math.addExact(a, b);
+        } catch (ArithmeticException e) {
+            return b > 0 ? Long.MAX_VALUE : Long.MIN_VALUE;
         }
     }
 
@@ -202,32 +202,179 @@ final class ClientAssertion {
         return DaneJwtClientAuthenticator.PROVIDER_ID + ":" + clientId + ":" + token.getId();
     }
 
-    /** How long the {@code jti} must be remembered: as long as the assertion could still be accepted. */
-    long replayWindowSeconds(long now) {
-        return Math.max(1, token.getExp() - now + CLOCK_SKEW_SECONDS);
+    /**
+     * How long the {@code jti} must be remembered: as long as the assertion could still be accepted, and never longer
+     * than {@code maxLifetime} + the clock skew (whatever {@code exp} says; {@link #requireCurrent} bounds it too).
+     */
+    long replayWindowSeconds(long now, Duration maxLifetime) {
+        long bound = saturatedAdd(maxLifetime.toSeconds(), CLOCK_SKEW_SECONDS);
+        long rest = saturatedAdd(saturatedAdd(token.getExp(), -now), CLOCK_SKEW_SECONDS);
+        return Math.max(1, Math.min(bound, rest));
     }
 
-    /** {@code alg}: one of {@link Algorithm}, fitting the header's key; returns it. */
-    Algorithm requireAlgorithm(PresentedKey key) throws Refused {
+    /** {@code alg}: one of {@link Algorithm} (never none or HMAC). */
+    Algorithm requireAlgorithm() throws Refused {
         String raw = jws.getHeader().getRawAlgorithm();
         Algorithm alg = Algorithm.of(raw);
         if (alg == null) {
             throw new Refused(Reason.ALGORITHM_REFUSED, "alg " + raw + " is not one of "
                     + List.of(Algorithm.values()) + " (never none or HMAC)");
         }
-        PublicKey k = key.publicKey();
-        boolean fits = switch (alg) {
-            case ES256, ES384, ES512 -> k instanceof ECPublicKey ec
-                    && ec.getParams().getCurve().getField().getFieldSize() == alg.ecFieldSize;
-            case EdDSA -> edCurve(k) != null;
-            case RS256, PS256 -> k instanceof RSAPublicKey rsa && rsa.getModulus().bitLength() >= MIN_RSA_BITS;
-        };
-        if (!fits) {
-            throw new Refused(Reason.ALGORITHM_REFUSED, "alg " + alg + " does not fit the " + k.getAlgorithm()
-                    + " key" + (k instanceof RSAPublicKey rsa ? " of " + rsa.getModulus().bitLength()
-                    + " bits (at least " + MIN_RSA_BITS + ")" : ""));
-        }
         return alg;
+    }
+
+    /**
+     * The header's key ({@code jwk} or {@code x5c}): first our bounds on its encoding ({@link KeyBounds}:
+     * {@link Reason#KEY_REFUSED}), then whether {@code alg} fits it ({@link Reason#ALGORITHM_REFUSED}), and only then
+     * the key object (and the certificates) are built.
+     */
+    PresentedKey requireKey(Algorithm alg) throws Refused {
+        JWSHeader header = jws.getHeader();
+        List<String> x5c = header.getX5c();
+        if (x5c != null && !x5c.isEmpty()) {
+            List<byte[]> ders = new ArrayList<>();
+            try {
+                for (String cert : x5c) {
+                    ders.add(Base64.getDecoder().decode(cert)); // RFC 7515 §4.1.6: not URL-safe
+                }
+            } catch (IllegalArgumentException e) {
+                throw new Refused(Reason.ASSERTION_MALFORMED, "x5c holds a certificate that is not base64");
+            }
+            requireFits(alg, bounds(() -> KeyBounds.ofCertificate(ders.get(0))));
+            List<X509Certificate> chain = new ArrayList<>();
+            try {
+                for (byte[] der : ders) {
+                    chain.add(CertificateParser.parseDer(der));
+                }
+            } catch (Exception e) {
+                throw new Refused(Reason.ASSERTION_MALFORMED, "x5c holds an unreadable certificate: " + e.getMessage());
+            }
+            return new PresentedKey(chain.get(0).getPublicKey(), List.copyOf(chain));
+        }
+        JWK jwk = header.getKey();
+        if (jwk.getOtherClaims().containsKey("d")) {
+            throw new Refused(Reason.ASSERTION_MALFORMED, "the jwk carries a private key");
+        }
+        String crv = jwkField(jwk, "crv");
+        String n = jwkField(jwk, "n");
+        String e = jwkField(jwk, "e");
+        requireFits(alg, bounds(() -> KeyBounds.ofJwk(jwk.getKeyType(), crv, n, e)));
+        try {
+            PublicKey key = JWKParser.create(jwk).toPublicKey();
+            if (key == null) {
+                throw new IllegalArgumentException("unsupported key type " + jwk.getKeyType());
+            }
+            return new PresentedKey(key, List.of());
+        } catch (RuntimeException ex) {
+            throw new Refused(Reason.ASSERTION_MALFORMED, "the jwk is not a readable public key: " + ex.getMessage());
+        }
+    }
+
+    private static String jwkField(JWK jwk, String field) throws Refused {
+        Object value = jwk.getOtherClaims().get(field);
+        if (value != null && !(value instanceof String)) {
+            throw new Refused(Reason.ASSERTION_MALFORMED, "the jwk's " + field + " is not a string");
+        }
+        return (String) value;
+    }
+
+    private interface Bounded {
+        KeyBounds.Shape shape() throws KeyBounds.Refused, KeyBounds.Unreadable;
+    }
+
+    private static KeyBounds.Shape bounds(Bounded check) throws Refused {
+        try {
+            return check.shape();
+        } catch (KeyBounds.Refused e) {
+            throw new Refused(Reason.KEY_REFUSED, e.getMessage());
+        } catch (KeyBounds.Unreadable e) {
+            throw new Refused(Reason.ASSERTION_MALFORMED, "the header's key is unreadable: " + e.getMessage());
+        }
+    }
+
+    /** {@code alg} fits the key's type and curve: no ES256 header over a P-384 key, no RS256 over an EC key. */
+    private static void requireFits(Algorithm alg, KeyBounds.Shape shape) throws Refused {
+        if (!fits(alg, shape)) {
+            throw new Refused(Reason.ALGORITHM_REFUSED, "alg " + alg + " does not fit the " + shape + " key");
+        }
+    }
+
+    private static boolean fits(Algorithm alg, KeyBounds.Shape shape) {
+        return switch (alg) {
+            case ES256, ES384, ES512 -> shape.kind() == KeyBounds.Kind.EC && shape.bits() == alg.ecFieldSize;
+            case EdDSA -> shape.kind() == KeyBounds.Kind.OKP;
+            case RS256, PS256 -> shape.kind() == KeyBounds.Kind.RSA;
+        };
+    }
+
+    /**
+     * The key-in-DNS form: {@code x5u} must be the DNS URI (RFC 4501) of the client's own name,
+     * {@code dns:NAME?type=TLSA} or {@code dns://NAME?type=TLSA}, and {@code kid}, when sent, that name. An
+     * {@code https:} (or any other) {@code x5u} is refused and never fetched.
+     */
+    void requireKeyName(DaneName clientName) throws Refused {
+        Object raw = jws.getHeader().getOtherClaims().get(X5U);
+        if (!(raw instanceof String uri)) {
+            throw new Refused(Reason.ASSERTION_MALFORMED, "x5u is not a string");
+        }
+        String named = dnsUriName(uri);
+        String kid = jws.getHeader().getKeyId();
+        if (named == null || !clientName.equals(DaneNames.parseOrNull(named))
+                || (kid != null && !clientName.equals(DaneNames.parseOrNull(kid)))) {
+            throw new Refused(Reason.X5U_NAME_MISMATCH, "x5u " + uri + (kid == null ? "" : " (kid " + kid + ")")
+                    + " does not name this client's " + DaneNames.CLIENT_ATTRIBUTE + " " + clientName
+                    + " as dns:NAME?type=TLSA");
+        }
+    }
+
+    /**
+     * The owner name of a DNS URI asking for TLSA, or null when it is a DNS URI of another form; refuses other
+     * schemes.
+     */
+    static String dnsUriName(String uri) throws Refused {
+        int colon = uri.indexOf(':');
+        if (colon <= 0 || !uri.substring(0, colon).equalsIgnoreCase("dns")) {
+            throw new Refused(Reason.X5U_SCHEME_REFUSED, "x5u " + uri + " is not a DNS URI: only dns:NAME?type=TLSA "
+                    + "is accepted, nothing is fetched");
+        }
+        String rest = uri.substring(colon + 1);
+        if (rest.startsWith("//")) {
+            rest = rest.substring(2); // Valimail's dns://NAME?type=TLSA: the name where RFC 4501 has the authority
+        }
+        int query = rest.indexOf('?');
+        if (query <= 0 || !rest.substring(query + 1).equalsIgnoreCase("type=TLSA")) {
+            return null;
+        }
+        String name = rest.substring(0, query);
+        return name.contains("/") || name.contains("%") || name.contains(";") ? null : name;
+    }
+
+    /**
+     * Whether the signature verifies with a key found in DNS (a {@code 3 1 0} record's SubjectPublicKeyInfo, or the
+     * one in a {@code 3 0 0} record's certificate): our bounds and the algorithm's fit first, on the encoding.
+     */
+    boolean signedBy(byte[] subjectPublicKeyInfo, Algorithm alg) {
+        try {
+            KeyBounds.Shape shape = KeyBounds.ofSubjectPublicKeyInfo(subjectPublicKeyInfo);
+            if (!fits(alg, shape)) {
+                return false;
+            }
+            String algorithm = switch (shape.kind()) {
+                case RSA -> "RSA";
+                case EC -> "EC";
+                case OKP -> shape.curve();
+            };
+            PublicKey key;
+            try {
+                key = KeyFactory.getInstance(algorithm).generatePublic(new X509EncodedKeySpec(subjectPublicKeyInfo));
+            } catch (Exception e) {
+                key = KeyFactory.getInstance("RSASSA-PSS").generatePublic(new X509EncodedKeySpec(subjectPublicKeyInfo));
+            }
+            requireSignature(new PresentedKey(key, List.of()), alg);
+            return true;
+        } catch (Exception e) {
+            return false;
+        }
     }
 
     /** The signature, verified with Keycloak's verifier contexts and the header's key. */

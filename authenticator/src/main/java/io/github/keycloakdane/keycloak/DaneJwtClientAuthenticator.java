@@ -3,6 +3,7 @@ package io.github.keycloakdane.keycloak;
 import io.github.keycloakdane.core.DaneName;
 import io.github.keycloakdane.core.DaneOutcome;
 import io.github.keycloakdane.core.Reason;
+import io.github.keycloakdane.core.SafeText;
 import io.github.keycloakdane.keycloak.ClientAssertion.PresentedKey;
 import io.github.keycloakdane.keycloak.ClientAssertion.Refused;
 import org.jboss.logging.Logger;
@@ -74,18 +75,25 @@ public class DaneJwtClientAuthenticator extends DaneClientAuthenticatorBase {
             if (clientIdParam != null && !clientIdParam.equals(client.getClientId())) {
                 throw new Refused(Reason.ISSUER_MISMATCH, "client_id does not name the assertion's client");
             }
-            PresentedKey key = assertion.requireWellFormed();
+            ClientAssertion.KeyForm form = assertion.requireWellFormed();
             assertion.requireIssuer(client.getClientId());
             assertion.requireAudience(audiences(context));
             long now = Time.currentTime();
             assertion.requireCurrent(now, dane.assertionMaxLifetime());
-            // putIfAbsent on the cluster-wide store: of two nodes seeing one assertion, exactly one gets true
-            if (!context.getSession().singleUseObjects().putIfAbsent(assertion.replayKey(client.getClientId()),
-                    assertion.replayWindowSeconds(now))) {
+            ClientAssertion.Algorithm alg = assertion.requireAlgorithm();
+            PresentedKey key = null;
+            if (form == ClientAssertion.KeyForm.X5U) {
+                assertion.requireKeyName(name);
+            } else {
+                key = assertion.requireKey(alg);
+                assertion.requireSignature(key, alg);
+            }
+            // read-only: a replay is refused before DNS; the jti is only stored once the whole proof holds, so that
+            // nobody can spend a device's jti with an assertion that fails (a forged one, or one for another key)
+            String replayKey = assertion.replayKey(client.getClientId());
+            if (context.getSession().singleUseObjects().contains(replayKey)) {
                 throw new Refused(Reason.ASSERTION_REPLAYED, "this jti was used before");
             }
-            ClientAssertion.Algorithm alg = assertion.requireAlgorithm(key);
-            assertion.requireSignature(key, alg);
             if (dane.clientNameSearchable()) {
                 List<ClientModel> carriers = DaneClientAuthenticator.ambiguousCarriers(context, name, client);
                 if (!carriers.isEmpty()) {
@@ -93,21 +101,27 @@ public class DaneJwtClientAuthenticator extends DaneClientAuthenticatorBase {
                             .map(ClientModel::getClientId).toList() + " carry this name");
                 }
             }
-            verify(context, dane, name, key);
+            ClientAssertion signed = assertion;
+            DaneOutcome outcome = key == null
+                    ? dane.verifier().verifyKeyInDns(name, spki -> signed.signedBy(spki, alg))
+                    : key.bare() ? dane.verifier().verifyKey(name, key.publicKey().getEncoded())
+                    : dane.verifier().verify(name, key.chain(), null);
+            // putIfAbsent on the cluster-wide store: of two nodes seeing one assertion, exactly one gets true
+            if (outcome.authenticated() && !context.getSession().singleUseObjects().putIfAbsent(replayKey,
+                    assertion.replayWindowSeconds(now, dane.assertionMaxLifetime()))) {
+                throw new Refused(Reason.ASSERTION_REPLAYED, "this jti was used at the same time");
+            }
+            finish(context, outcome);
         } catch (Refused r) {
             refuse(context, name.value(), r.reason, r.getMessage());
         }
     }
 
-    /** The DANE check of the header's key: a chain like a client certificate's, a bare key against 3 1 x only. */
-    private static void verify(ClientAuthenticationFlowContext context, DaneVerifierProvider dane, DaneName name,
-                               PresentedKey key) {
-        DaneOutcome outcome = key.bare()
-                ? dane.verifier().verifyKey(name, key.publicKey().getEncoded())
-                : dane.verifier().verify(name, key.chain(), null);
+    /** The DANE check's outcome: success puts the name where the dane scope's mapper finds it. */
+    private static void finish(ClientAuthenticationFlowContext context, DaneOutcome outcome) {
         DaneEvents.record(METRICS_TAG, context.getEvent(), outcome);
         if (!outcome.authenticated()) {
-            LOG.debugf("client-dane-jwt %s: %s", context.getClient().getClientId(), outcome);
+            LOG.debugf("client-dane-jwt %s: %s", SafeText.name(context.getClient().getClientId()), outcome);
             context.failure(AuthenticationFlowError.INVALID_CLIENT_CREDENTIALS, invalidClient());
             return;
         }
@@ -124,7 +138,9 @@ public class DaneJwtClientAuthenticator extends DaneClientAuthenticatorBase {
 
     private static void refuse(ClientAuthenticationFlowContext context, String identity, Reason reason, String detail) {
         DaneEvents.reject(METRICS_TAG, context.getEvent(), identity, reason, detail);
-        LOG.debugf("client-dane-jwt %s: %s (%s)", context.getClient().getClientId(), reason, detail);
+        // detail carries header text (alg, kty, parser messages): bounded and without control characters, as in events
+        LOG.debugf("client-dane-jwt %s: %s (%s)", SafeText.name(context.getClient().getClientId()), reason,
+                SafeText.detail(detail));
         context.failure(AuthenticationFlowError.INVALID_CLIENT_CREDENTIALS, invalidClient());
     }
 

@@ -64,11 +64,13 @@ class ClientAssertionTest {
     /** Runs every check before DNS, as the authenticator does; returns the presented key. */
     private static PresentedKey check(String raw) throws Refused {
         ClientAssertion assertion = ClientAssertion.parse(raw);
-        PresentedKey key = assertion.requireWellFormed();
+        assertion.requireWellFormed();
         assertion.requireIssuer(CLIENT);
         assertion.requireAudience(AUDIENCES);
         assertion.requireCurrent(Instant.now().getEpochSecond(), MAX);
-        assertion.requireSignature(key, assertion.requireAlgorithm(key));
+        ClientAssertion.Algorithm alg = assertion.requireAlgorithm();
+        PresentedKey key = assertion.requireKey(alg);
+        assertion.requireSignature(key, alg);
         return key;
     }
 
@@ -178,7 +180,7 @@ class ClientAssertionTest {
         long now = Instant.now().getEpochSecond();
 
         assertThat(a.replayKey(CLIENT)).isEqualTo("client-dane-jwt:sensor8:jti-1");
-        assertThat(a.replayWindowSeconds(now)).isBetween(30L + ClientAssertion.CLOCK_SKEW_SECONDS - 2,
+        assertThat(a.replayWindowSeconds(now, MAX)).isBetween(30L + ClientAssertion.CLOCK_SKEW_SECONDS - 2,
                 30L + ClientAssertion.CLOCK_SKEW_SECONDS);
     }
 
@@ -216,7 +218,7 @@ class ClientAssertionTest {
         SignedJWT weakRsa = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256)
                 .jwk(new RSAKey.Builder((RSAPublicKey) weak.getPublic()).build()).build(), claims);
         weakRsa.sign(new RSASSASigner(weak.getPrivate(), true));
-        assertThat(refusal(weakRsa.serialize())).isEqualTo(Reason.ALGORITHM_REFUSED);
+        assertThat(refusal(weakRsa.serialize())).isEqualTo(Reason.KEY_REFUSED);
     }
 
     @Test
@@ -233,5 +235,116 @@ class ClientAssertionTest {
 
         assertThat(refusal(parts[0] + "." + otherClaims + "." + parts[2])).isEqualTo(Reason.BAD_SIGNATURE);
         assertThat(refusal(forged.serialize())).isEqualTo(Reason.BAD_SIGNATURE);
+    }
+
+    /** Claims with raw numeric times, written by hand (nimbus would turn them into Dates), signed ES256. */
+    private static String es256Times(KeyPair key, long iat, long exp) throws Exception {
+        JWSHeader header = new JWSHeader.Builder(JWSAlgorithm.ES256)
+                .jwk(new ECKey.Builder(Curve.P_256, (ECPublicKey) key.getPublic()).build()).build();
+        String input = header.toBase64URL() + "." + Base64URL.encode("{\"iss\":\"" + CLIENT + "\",\"sub\":\""
+                + CLIENT + "\",\"aud\":\"" + ISSUER + "\",\"jti\":\"t\",\"iat\":" + iat + ",\"exp\":" + exp + "}");
+        return input + "." + new ECDSASigner((ECPrivateKey) key.getPrivate()).sign(header,
+                input.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    }
+
+    @Test
+    void iatAndExpAreBoundedAgainstNowSoThatNoValueOverflowsTheLifetimeCheck() throws Exception {
+        KeyPair key = ec("secp256r1");
+        long now = Instant.now().getEpochSecond();
+        long tenYears = 10L * 365 * 24 * 3600;
+        // exp - iat overflows to a negative number: it must not pass as a short lifetime
+        assertThat(refusal(es256Times(key, Long.MIN_VALUE, now + tenYears))).isEqualTo(Reason.LIFETIME_TOO_LONG);
+        assertThat(refusal(es256Times(key, Long.MIN_VALUE, Long.MAX_VALUE))).isEqualTo(Reason.LIFETIME_TOO_LONG);
+        assertThat(refusal(es256Times(key, now, Long.MAX_VALUE))).isEqualTo(Reason.LIFETIME_TOO_LONG);
+        assertThat(refusal(es256Times(key, Long.MAX_VALUE, Long.MAX_VALUE))).isEqualTo(Reason.ASSERTION_EXPIRED);
+        // an old iat with an exp inside the window: more than max-lifetime + skew ago
+        assertThat(refusal(es256Times(key, now - 60 - ClientAssertion.CLOCK_SKEW_SECONDS - 1, now + 1)))
+                .isEqualTo(Reason.LIFETIME_TOO_LONG);
+        assertThatCode(() -> check(es256Times(key, now - 30, now + 30))).doesNotThrowAnyException();
+        // the replay entry never outlives max-lifetime + skew
+        ClientAssertion a = ClientAssertion.parse(es256Times(key, now, Long.MAX_VALUE));
+        assertThat(a.replayWindowSeconds(now, MAX)).isEqualTo(60 + ClientAssertion.CLOCK_SKEW_SECONDS);
+    }
+
+    @Test
+    void oversizedRsaKeysAreRefusedByOurBoundBeforeAnyKeyIsBuilt() throws Exception {
+        // a made-up 8192-bit modulus: never a key object, the bound reads the encoding
+        java.math.BigInteger n = new java.math.BigInteger(8192, new java.security.SecureRandom()).setBit(8191).setBit(0);
+        KeyPair signer = TestPki.keyPair(KeyType.RSA);
+        String header = Base64URL.encode("{\"alg\":\"RS256\",\"jwk\":{\"kty\":\"RSA\",\"n\":\""
+                + Base64URL.encode(n.toByteArray()) + "\",\"e\":\"AQAB\"}}").toString();
+        String body = SignedJWT.parse(good(signer, List.of())).getParsedParts()[1].toString();
+        Refused refused = catchThrowableOfType(Refused.class, () -> check(header + "." + body + ".c2ln"));
+        assertThat(refused.reason).isEqualTo(Reason.KEY_REFUSED);
+        assertThat(refused.getMessage()).contains("8192 bits", "2048 to 4096");
+        // a 64-bit exponent
+        String bigE = Base64URL.encode("{\"alg\":\"RS256\",\"jwk\":{\"kty\":\"RSA\",\"n\":\""
+                + Base64URL.encode(((RSAPublicKey) signer.getPublic()).getModulus().toByteArray())
+                + "\",\"e\":\"AQAAAAAAAAAB\"}}").toString();
+        assertThat(refusal(bigE + "." + body + ".c2ln")).isEqualTo(Reason.KEY_REFUSED);
+        // a P-256K jwk
+        String k1 = Base64URL.encode("{\"alg\":\"ES256\",\"jwk\":{\"kty\":\"EC\",\"crv\":\"secp256k1\","
+                + "\"x\":\"AA\",\"y\":\"AA\"}}").toString();
+        assertThat(refusal(k1 + "." + body + ".c2ln")).isEqualTo(Reason.KEY_REFUSED);
+    }
+
+    /** An assertion whose header is only alg and x5u (and kid), Valimail's dane_jwe_jws form. */
+    private static String keyInDns(KeyPair key, JWSAlgorithm alg, String x5u, String kid) throws Exception {
+        Instant now = Instant.now();
+        JWSHeader.Builder h = new JWSHeader.Builder(alg).x509CertURL(java.net.URI.create(x5u));
+        if (kid != null) {
+            h.keyID(kid);
+        }
+        SignedJWT jwt = new SignedJWT(h.build(), new JWTClaimsSet.Builder().issuer(CLIENT).subject(CLIENT)
+                .audience(ISSUER).issueTime(Date.from(now)).expirationTime(Date.from(now.plusSeconds(30)))
+                .jwtID("d").build());
+        jwt.sign(key.getPrivate() instanceof ECPrivateKey ec ? new ECDSASigner(ec) : new RSASSASigner(key.getPrivate()));
+        return jwt.serialize();
+    }
+
+    private static Reason keyNameRefusal(String raw, String name) throws Exception {
+        ClientAssertion a = ClientAssertion.parse(raw);
+        assertThat(a.requireWellFormed()).isEqualTo(ClientAssertion.KeyForm.X5U);
+        Refused refused = catchThrowableOfType(Refused.class,
+                () -> a.requireKeyName(io.github.keycloakdane.core.DaneName.parse(name)));
+        return refused == null ? null : refused.reason;
+    }
+
+    @Test
+    void x5uMustBeTheDnsUriOfTheClientsOwnName() throws Exception {
+        KeyPair rsa = TestPki.keyPair(KeyType.RSA);
+        String name = "sensor8._device.example.test";
+        assertThat(keyNameRefusal(keyInDns(rsa, JWSAlgorithm.RS256, "dns://" + name + "?type=TLSA", null), name))
+                .isNull();
+        assertThat(keyNameRefusal(keyInDns(rsa, JWSAlgorithm.RS256, "dns:" + name.toUpperCase() + ".?type=TLSA",
+                name), name)).isNull();
+        assertThat(keyNameRefusal(keyInDns(rsa, JWSAlgorithm.RS256, "dns://other._device.example.test?type=TLSA",
+                null), name)).isEqualTo(Reason.X5U_NAME_MISMATCH);
+        assertThat(keyNameRefusal(keyInDns(rsa, JWSAlgorithm.RS256, "dns:" + name + "?type=TLSA",
+                "other._device.example.test"), name)).isEqualTo(Reason.X5U_NAME_MISMATCH);
+        assertThat(keyNameRefusal(keyInDns(rsa, JWSAlgorithm.RS256, "dns:" + name + "?type=A", null), name))
+                .isEqualTo(Reason.X5U_NAME_MISMATCH);
+        assertThat(keyNameRefusal(keyInDns(rsa, JWSAlgorithm.RS256, "dns://8.8.8.8/" + name + "?type=TLSA", null),
+                name)).isEqualTo(Reason.X5U_NAME_MISMATCH);
+        assertThat(keyNameRefusal(keyInDns(rsa, JWSAlgorithm.RS256, "https://" + name + "/key.pem", null), name))
+                .isEqualTo(Reason.X5U_SCHEME_REFUSED);
+        assertThat(keyNameRefusal(keyInDns(rsa, JWSAlgorithm.RS256, "file:/etc/passwd", null), name))
+                .isEqualTo(Reason.X5U_SCHEME_REFUSED);
+    }
+
+    @Test
+    void aKeyFoundInDnsVerifiesOnlyItsOwnSignatureAndOnlyWithinOurBounds() throws Exception {
+        KeyPair rsa = TestPki.keyPair(KeyType.RSA);
+        KeyPair p256 = ec("secp256r1");
+        String name = "dns:sensor8._device.example.test?type=TLSA";
+        ClientAssertion rs256 = ClientAssertion.parse(keyInDns(rsa, JWSAlgorithm.RS256, name, null));
+        ClientAssertion es256 = ClientAssertion.parse(keyInDns(p256, JWSAlgorithm.ES256, name, null));
+
+        assertThat(rs256.signedBy(rsa.getPublic().getEncoded(), ClientAssertion.Algorithm.RS256)).isTrue();
+        assertThat(es256.signedBy(p256.getPublic().getEncoded(), ClientAssertion.Algorithm.ES256)).isTrue();
+        assertThat(rs256.signedBy(TestPki.keyPair(KeyType.RSA).getPublic().getEncoded(),
+                ClientAssertion.Algorithm.RS256)).isFalse();
+        assertThat(es256.signedBy(rsa.getPublic().getEncoded(), ClientAssertion.Algorithm.ES256)).isFalse();
+        assertThat(es256.signedBy(new byte[] {1, 2, 3}, ClientAssertion.Algorithm.ES256)).isFalse();
     }
 }
