@@ -37,7 +37,8 @@ import java.util.UUID;
 /**
  * Makes a {@code client-dane-jwt} client assertion (RFC 7523) with nimbus-jose-jwt: {@code iss} = {@code sub} = the
  * client_id, one {@code aud}, {@code iat}, {@code exp}, a random {@code jti}, and the key in the header, as {@code x5c}
- * (the chain, leaf first) when certificates are given, else as a public {@code jwk}. The algorithm follows the key:
+ * (the chain, leaf first) when certificates are given, else as a public {@code jwk}, or (key in DNS) not at all but named
+ * by {@code x5u} as a DNS URI. The algorithm follows the key:
  * ES256/384/512 by curve, EdDSA for Ed25519, RS256 for RSA.
  */
 public final class AssertionSigner {
@@ -47,9 +48,27 @@ public final class AssertionSigner {
 
     public static String sign(PrivateKey key, PublicKey publicKey, List<X509Certificate> chain, String clientId,
                               String audience, Duration lifetime, Instant now) throws GeneralSecurityException {
+        return sign(key, publicKey, chain, null, clientId, audience, lifetime, now);
+    }
+
+    /**
+     * The key-in-DNS form, as Valimail's {@code dane_jwe_jws} makes it: the header is only {@code alg} and
+     * {@code x5u} = {@code dns://NAME?type=TLSA}; the verifier takes the key from NAME's {@code 3 1 0} or
+     * {@code 3 0 0} records.
+     */
+    public static String signKeyInDns(PrivateKey key, PublicKey publicKey, String name, String clientId,
+                                      String audience, Duration lifetime, Instant now) throws GeneralSecurityException {
+        return sign(key, publicKey, List.of(), name, clientId, audience, lifetime, now);
+    }
+
+    private static String sign(PrivateKey key, PublicKey publicKey, List<X509Certificate> chain, String keyInDns,
+                               String clientId, String audience, Duration lifetime, Instant now)
+            throws GeneralSecurityException {
         JWSAlgorithm alg = algorithm(publicKey);
         JWSHeader.Builder header = new JWSHeader.Builder(alg);
-        if (chain.isEmpty()) {
+        if (keyInDns != null) {
+            header.x509CertURL(java.net.URI.create("dns://" + keyInDns + "?type=TLSA"));
+        } else if (chain.isEmpty()) {
             header.jwk(publicJwk(publicKey));
         } else {
             List<Base64> x5c = new ArrayList<>();
@@ -81,8 +100,11 @@ public final class AssertionSigner {
             };
         }
         if (key instanceof RSAPublicKey rsa) {
-            if (rsa.getModulus().bitLength() < 2048) {
-                throw new GeneralSecurityException("RSA keys of at least 2048 bits only");
+            int bits = rsa.getModulus().bitLength();
+            if (bits < io.github.keycloakdane.core.KeyBounds.MIN_RSA_BITS
+                    || bits > io.github.keycloakdane.core.KeyBounds.MAX_RSA_BITS) {
+                throw new GeneralSecurityException("RSA keys of " + io.github.keycloakdane.core.KeyBounds.MIN_RSA_BITS
+                        + " to " + io.github.keycloakdane.core.KeyBounds.MAX_RSA_BITS + " bits only");
             }
             return JWSAlgorithm.RS256;
         }

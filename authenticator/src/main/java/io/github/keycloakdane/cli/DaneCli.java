@@ -55,7 +55,8 @@ public final class DaneCli {
               java -jar keycloak-dane.jar lookup NAME [--resolver HOST[:PORT]] [--trust-anchors FILE] [--trust-ad] [--timeout MS]
               java -jar keycloak-dane.jar verify NAME --chain FILE.pem [--resolver HOST[:PORT]] [--trust-anchors FILE] [--trust-ad]
                                                     [--timeout MS] [--ee-name-check] [--pkix-trust FILE.pem]
-              java -jar keycloak-dane.jar assertion --key KEY.pem [--cert CERT.pem] --client-id ID --aud URL [--lifetime S]
+              java -jar keycloak-dane.jar assertion --key KEY.pem [--cert CERT.pem | --key-in-dns [--name NAME]] --client-id ID
+                                                    --aud URL [--lifetime S]
 
             tlsa     print the TLSA record for the first certificate in FILE.pem (default 3 1 1: DANE-EE, SPKI, SHA-256),
                      as 'NAME. IN TLSA U S M HEX' when --name is given. For DANE-TA (usage 2) pass the CA certificate.
@@ -68,7 +69,9 @@ public final class DaneCli {
             assertion  print a signed client assertion (RFC 7523) for client-dane-jwt: iss = sub = ID, aud = URL (the
                      realm's issuer or token endpoint), a fresh jti, valid for S seconds (default %s). The key goes
                      into the header as jwk (match it with a 3 1 x record), or as x5c with --cert (the chain, leaf
-                     first). KEY.pem: an unencrypted EC (P-256/384/521), Ed25519 or RSA (>= 2048 bits) private key.
+                     first). With --key-in-dns the header carries no key, only x5u = dns://NAME?type=TLSA (NAME: --name,
+                     else ID when it is a DNS name): publish the key as a 3 1 0 record (or the certificate as 3 0 0).
+                     KEY.pem: an unencrypted EC (P-256/384/521), Ed25519 or RSA (2048-4096 bits) private key.
 
             options:
             %s
@@ -162,8 +165,22 @@ public final class DaneCli {
         return OK;
     }
 
+    /** The flag of {@code assertion} that leaves the key out of the header (the key is in DNS). */
+    static final String KEY_IN_DNS = "--key-in-dns";
+
     private int assertion(Arguments a) throws UsageException {
-        a.allow(Set.of("--key", "--cert", "--client-id", "--aud", "--lifetime"), List.of(), 0);
+        boolean keyInDns = a.flags.remove(KEY_IN_DNS);
+        a.allow(keyInDns ? Set.of("--key", "--name", "--client-id", "--aud", "--lifetime")
+                : Set.of("--key", "--cert", "--client-id", "--aud", "--lifetime"), List.of(), 0);
+        String dnsName = null;
+        if (keyInDns) {
+            String raw = a.option("--name") != null ? a.option("--name") : a.required("--client-id");
+            if (a.option("--name") == null && !raw.contains(".")) {
+                throw new UsageException(KEY_IN_DNS + " needs --name NAME (the client's dane.clientid) when the client"
+                        + " id is not a DNS name");
+            }
+            dnsName = parseName(raw).value();
+        }
         String keyFile = a.required("--key");
         java.security.KeyPair key;
         try {
@@ -181,8 +198,12 @@ public final class DaneCli {
             throw new UsageException("--lifetime must be at least 1 second");
         }
         try {
-            out.println(AssertionSigner.sign(key.getPrivate(), key.getPublic(), chain, a.required("--client-id"),
-                    a.required("--aud"), java.time.Duration.ofSeconds(lifetime), java.time.Instant.now()));
+            out.println(dnsName != null
+                    ? AssertionSigner.signKeyInDns(key.getPrivate(), key.getPublic(), dnsName,
+                            a.required("--client-id"), a.required("--aud"), java.time.Duration.ofSeconds(lifetime),
+                            java.time.Instant.now())
+                    : AssertionSigner.sign(key.getPrivate(), key.getPublic(), chain, a.required("--client-id"),
+                            a.required("--aud"), java.time.Duration.ofSeconds(lifetime), java.time.Instant.now()));
         } catch (java.security.GeneralSecurityException e) {
             throw new UsageException(keyFile + ": " + e.getMessage());
         }
@@ -318,7 +339,7 @@ public final class DaneCli {
             for (int i = 1; i < args.length; i++) {
                 String arg = args[i];
                 if (arg.startsWith("--")) {
-                    boolean isFlag = arg.equals("--help") || ServerOption.forCli().stream()
+                    boolean isFlag = arg.equals("--help") || arg.equals(KEY_IN_DNS) || ServerOption.forCli().stream()
                             .anyMatch(o -> o.type == ServerOption.Type.BOOLEAN && o.cliFlag().equals(arg));
                     if (isFlag) {
                         a.flags.add(arg);

@@ -347,4 +347,19 @@ class ClientAssertionTest {
         assertThat(es256.signedBy(rsa.getPublic().getEncoded(), ClientAssertion.Algorithm.ES256)).isFalse();
         assertThat(es256.signedBy(new byte[] {1, 2, 3}, ClientAssertion.Algorithm.ES256)).isFalse();
     }
+
+    @Test
+    void theCliMakesTheKeyInDnsFormWithOnlyAlgAndX5uInTheHeader() throws Exception {
+        KeyPair rsa = TestPki.keyPair(KeyType.RSA);
+        String name = "sensor8._device.example.test";
+        String raw = AssertionSigner.signKeyInDns(rsa.getPrivate(), rsa.getPublic(), name, CLIENT, ISSUER, MAX,
+                Instant.now());
+
+        assertThat(SignedJWT.parse(raw).getHeader().toJSONObject()).containsOnlyKeys("alg", "x5u")
+                .containsEntry("alg", "RS256").containsEntry("x5u", "dns://" + name + "?type=TLSA");
+        ClientAssertion a = ClientAssertion.parse(raw);
+        assertThat(a.requireWellFormed()).isEqualTo(ClientAssertion.KeyForm.X5U);
+        a.requireKeyName(io.github.keycloakdane.core.DaneName.parse(name));
+        assertThat(a.signedBy(rsa.getPublic().getEncoded(), a.requireAlgorithm())).isTrue();
+    }
 }
