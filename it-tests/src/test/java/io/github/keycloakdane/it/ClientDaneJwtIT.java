@@ -339,4 +339,195 @@ class ClientDaneJwtIT {
 
         assertThat(response.status()).as(response.toString()).isEqualTo(401);
     }
+
+    // --- hostile callers (issue 19): nothing stored before the proof, bounded times, our key bounds ---
+
+    /** A compact JWS of hand-written header and claims JSON, signed ES256 by the device (nimbus would rewrite them). */
+    private static String rawEs256(Issued device, String headerJson, String claimsJson) throws Exception {
+        String input = com.nimbusds.jose.util.Base64URL.encode(headerJson) + "."
+                + com.nimbusds.jose.util.Base64URL.encode(claimsJson);
+        return input + "." + new ECDSASigner((ECPrivateKey) device.keyPair().getPrivate()).sign(
+                new JWSHeader(JWSAlgorithm.ES256), input.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    }
+
+    private static String meterJwkJson() {
+        return new ECKey.Builder(Curve.P_256, (ECPublicKey) meter.keyPair().getPublic()).build().toJSONString();
+    }
+
+    @Test
+    void anOverflowingLifetimeIsRefusedWithoutAnyDnsQuery() throws Exception {
+        // iat = -2^63 and exp ten years ahead: exp - iat overflows to a small number on today's arithmetic
+        long exp = Instant.now().getEpochSecond() + 10L * 365 * 24 * 3600;
+        String assertion = rawEs256(meter, "{\"alg\":\"ES256\",\"jwk\":" + meterJwkJson() + "}",
+                "{\"iss\":\"" + METER + "\",\"sub\":\"" + METER + "\",\"aud\":\"" + stack.realmUri(REALM)
+                        + "\",\"jti\":\"" + UUID.randomUUID() + "\",\"iat\":" + Long.MIN_VALUE + ",\"exp\":" + exp + "}");
+
+        assertRefused(assertion, METER_NAME, "LIFETIME_TOO_LONG", true);
+    }
+
+    /** The device's key in the header, a thief's signature. */
+    private static String forged(JWTClaimsSet claims) throws Exception {
+        SignedJWT forged = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES256)
+                .jwk(new ECKey.Builder(Curve.P_256, (ECPublicKey) meter.keyPair().getPublic()).build()).build(), claims);
+        forged.sign(new ECDSASigner((ECPrivateKey) TestPki.leaf("thief").build().keyPair().getPrivate()));
+        return forged.serialize();
+    }
+
+    @Test
+    void forgedAssertionsDoNotSpendTheDevicesJti() throws Exception {
+        String jti = UUID.randomUUID().toString();
+        // a forged signature, then a good signature by a key that is not the device's: both refused
+        assertRefused(forged(claims(METER).jwtID(jti).build()), METER_NAME, "BAD_SIGNATURE", true);
+        assertRefused(jwkAssertion(TestPki.leaf("thief").build(), claims(METER).jwtID(jti).build()), METER_NAME,
+                "NO_MATCH", false);
+
+        TlsHttp.Response real = token(jwkAssertion(meter, claims(METER).jwtID(jti).build()));
+
+        assertThat(real.status()).as(real.toString()).isEqualTo(200);
+        assertRefused(jwkAssertion(meter, claims(METER).jwtID(jti).build()), METER_NAME, "ASSERTION_REPLAYED", true);
+    }
+
+    /** Writes to Keycloak's single-use store (the actionTokens cache), from its Infinispan statistics. */
+    private static double singleUseStores() throws Exception {
+        Map<String, Double> samples = MetricsIT.scrape(stack);
+        List<String> stores = samples.keySet().stream()
+                .filter(k -> k.startsWith("vendor_statistics_store_times_seconds_count{") && k.contains("actionTokens"))
+                .toList();
+        assertThat(stores).as("the actionTokens store counter among " + samples.keySet().stream()
+                .filter(k -> k.startsWith("vendor_statistics")).limit(40).toList()).isNotEmpty();
+        return stores.stream().mapToDouble(samples::get).sum();
+    }
+
+    @Test
+    void aBurstOfForgedAssertionsWritesNothingToTheReplayStore() throws Exception {
+        double before = singleUseStores();
+        for (int i = 0; i < 20; i++) {
+            TlsHttp.Response r = token(forged(claims(METER).build()));
+            assertThat(r.status()).isEqualTo(401);
+        }
+        double afterForged = singleUseStores();
+        TlsHttp.Response good = token(meterAssertion(c -> { }));
+
+        assertThat(afterForged).as("stores by 20 forged assertions").isEqualTo(before);
+        assertThat(good.status()).as(good.toString()).isEqualTo(200);
+        assertThat(singleUseStores()).as("the good assertion's jti is stored").isGreaterThan(afterForged);
+    }
+
+    @Test
+    void anRsaKeyAboveOurBoundIsRefusedBeforeAnyDnsQueryEvenWhenPublished() throws Exception {
+        java.security.KeyPairGenerator g = java.security.KeyPairGenerator.getInstance("RSA");
+        g.initialize(8192);
+        java.security.KeyPair big = g.generateKeyPair();
+        String name = "meter8192._device.example.test";
+        // published: without our bound, the key would authenticate
+        publish(stack, name, "3 1 0 " + java.util.HexFormat.of().formatHex(big.getPublic().getEncoded()));
+        daneJwtClient("meter8192", name);
+        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).jwk(new com.nimbusds.jose.jwk.RSAKey
+                .Builder((java.security.interfaces.RSAPublicKey) big.getPublic()).build()).build(),
+                claims("meter8192").build());
+        jwt.sign(new com.nimbusds.jose.crypto.RSASSASigner(big.getPrivate()));
+        Instant since = Instant.now();
+
+        assertRefused(jwt.serialize(), name, "KEY_REFUSED", true);
+        assertThat(event("CLIENT_LOGIN_ERROR", name, since).path("details").path("dane_detail").asText())
+                .contains("8192 bits", "2048 to 4096");
+    }
+
+    // --- keys found in DNS (issue 23): header alg + x5u dns:NAME?type=TLSA, as Valimail's dane_jwe_jws makes it ---
+
+    /** {@code 3 1 0}: the whole SubjectPublicKeyInfo. */
+    private static String spkiFull(Issued device) {
+        return "3 1 0 " + java.util.HexFormat.of().formatHex(device.keyPair().getPublic().getEncoded());
+    }
+
+    /** {@code 3 0 0}: the whole certificate. */
+    private static String certFull(Issued device) throws Exception {
+        return "3 0 0 " + java.util.HexFormat.of().formatHex(device.cert().getEncoded());
+    }
+
+    private static String keyInDns(Issued signer, String x5u, JWTClaimsSet claims) throws Exception {
+        boolean rsa = signer.keyPair().getPrivate() instanceof java.security.interfaces.RSAPrivateKey;
+        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(rsa ? JWSAlgorithm.RS256 : JWSAlgorithm.ES256)
+                .x509CertURL(java.net.URI.create(x5u)).build(), claims);
+        jwt.sign(rsa ? new com.nimbusds.jose.crypto.RSASSASigner(signer.keyPair().getPrivate())
+                : new ECDSASigner((ECPrivateKey) signer.keyPair().getPrivate()));
+        return jwt.serialize();
+    }
+
+    private static Issued rsaDevice;
+    private static Issued ecDevice;
+    private static final String RSA_NAME = "rsa1._device.example.test";
+    private static final String EC_NAME = "ec1._device.example.test";
+
+    private static synchronized void keyInDnsDevices() throws Exception {
+        if (rsaDevice == null) {
+            rsaDevice = TestPki.leaf("rsa1").keyType(TestPki.KeyType.RSA).build();
+            ecDevice = TestPki.leaf("ec1").build();
+            publish(stack, RSA_NAME, spkiFull(rsaDevice));
+            publish(stack, EC_NAME, certFull(ecDevice));
+            daneJwtClient("rsa1", RSA_NAME);
+            daneJwtClient("ec1", EC_NAME);
+        }
+    }
+
+    @Test
+    void rs256WithA310RecordAndEs256WithA300RecordGetTokensCarryingTheIdentity() throws Exception {
+        keyInDnsDevices();
+        for (String[] c : new String[][] {{"rsa1", RSA_NAME, "dns://" + RSA_NAME + "?type=TLSA", "3 1 0@0"},
+                {"ec1", EC_NAME, "dns:" + EC_NAME + "?type=TLSA", "3 0 0@0"}}) {
+            Issued device = c[0].equals("rsa1") ? rsaDevice : ecDevice;
+            Instant since = Instant.now();
+
+            TlsHttp.Response response = token(keyInDns(device, c[2], claims(c[0]).build()));
+
+            assertThat(response.status()).as(c[0] + " " + response).isEqualTo(200);
+            var claims = Tokens.verify(response.json().path("access_token").asText(), stack.https(),
+                    stack.realmUri(REALM));
+            assertThat(claims.getStringClaim("dane_clientid")).isEqualTo(c[1]);
+            assertThat(event("CLIENT_LOGIN", c[1], since).path("details").path("dane_record").asText())
+                    .isEqualTo(c[3]);
+        }
+    }
+
+    @Test
+    void anAssertionFromTheCliWithKeyInDnsGetsAToken(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        keyInDnsDevices();
+        java.nio.file.Path key = TestPki.writePem(dir.resolve("rsa1.key"), rsaDevice.keyPair().getPrivate());
+
+        CliRunner.Result cli = CliRunner.run("assertion", "--key", key.toString(), "--key-in-dns", "--name", RSA_NAME,
+                "--client-id", "rsa1", "--aud", stack.realmUri(REALM).toString());
+        TlsHttp.Response response = token(cli.stdout().strip());
+
+        assertThat(cli.exitCode()).as(cli.stderr()).isZero();
+        assertThat(response.status()).as(response.toString()).isEqualTo(200);
+    }
+
+    @Test
+    void keyInDnsRefusalsBeforeDnsAnotherNameAndAnHttpsX5u() throws Exception {
+        keyInDnsDevices();
+        // rsa1's key, naming ec1's name: the name must be the client's own
+        assertRefused(keyInDns(rsaDevice, "dns://" + EC_NAME + "?type=TLSA", claims("rsa1").build()), RSA_NAME,
+                "X5U_NAME_MISMATCH", true);
+        // never fetched: the URL points at nothing that answers, and the refusal comes before DNS
+        assertRefused(keyInDns(rsaDevice, "https://127.0.0.1:9/rsa1.pem", claims("rsa1").build()), RSA_NAME,
+                "X5U_SCHEME_REFUSED", true);
+    }
+
+    @Test
+    void keyInDnsRefusalsByDnsAnotherKeyDigestsOnlyAndAnUnsignedZone() throws Exception {
+        keyInDnsDevices();
+        Issued thief = TestPki.leaf("rsa1").keyType(TestPki.KeyType.RSA).build();
+        assertRefused(keyInDns(thief, "dns://" + RSA_NAME + "?type=TLSA", claims("rsa1").build()), RSA_NAME,
+                "NO_MATCH", false);
+        // meter1 publishes a 3 1 1 digest only: there is no key to take
+        assertRefused(keyInDns(meter, "dns://" + METER_NAME + "?type=TLSA", claims(METER).build()), METER_NAME,
+                "NO_KEY_IN_DNS", false);
+        String unsigned = "ec9.unsigned.test";
+        Issued ec9 = TestPki.leaf("ec9").build();
+        publish(stack, unsigned, certFull(ec9));
+        daneJwtClient("ec9", unsigned);
+        assertRefused(keyInDns(ec9, "dns:" + unsigned + "?type=TLSA", claims("ec9").build()), unsigned,
+                "DNS_INSECURE", false);
+    }
 }
