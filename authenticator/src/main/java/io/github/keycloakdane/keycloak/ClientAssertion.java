@@ -4,6 +4,7 @@ import io.github.keycloakdane.core.CertificateParser;
 import io.github.keycloakdane.core.DaneName;
 import io.github.keycloakdane.core.KeyBounds;
 import io.github.keycloakdane.core.Reason;
+import io.github.keycloakdane.core.SafeText;
 import org.keycloak.crypto.AsymmetricSignatureVerifierContext;
 import org.keycloak.crypto.ECDSASignatureVerifierContext;
 import org.keycloak.crypto.KeyType;
@@ -67,12 +68,16 @@ final class ClientAssertion {
         }
     }
 
-    /** Why the assertion is refused: the event's reason and a line for its detail. */
+    /**
+     * Why the assertion is refused: the event's reason and a line for its detail. The detail often quotes the header
+     * ({@code alg}, {@code kty}, {@code x5u}, parser messages), so it is made fit for a log line here, once, with the
+     * bounding and control-character stripping of event details ({@link SafeText#detail}).
+     */
     static final class Refused extends Exception {
         final Reason reason;
 
         Refused(Reason reason, String detail) {
-            super(detail, null, false, false);
+            super(SafeText.detail(detail), null, false, false);
             this.reason = reason;
         }
     }

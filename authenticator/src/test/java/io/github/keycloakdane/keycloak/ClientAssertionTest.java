@@ -362,4 +362,18 @@ class ClientAssertionTest {
         a.requireKeyName(io.github.keycloakdane.core.DaneName.parse(name));
         assertThat(a.signedBy(rsa.getPublic().getEncoded(), a.requireAlgorithm())).isTrue();
     }
+
+    @Test
+    void headerTextInARefusalIsFitForALogLine() throws Exception {
+        String body = SignedJWT.parse(es256(ec("secp256r1"), c -> { })).getParsedParts()[1].toString();
+        String forgedLine = "ES256\n2026-12-03 INFO [org.keycloak.events] type=CLIENT_LOGIN \u202e" + "x".repeat(2000);
+        String header = Base64URL.encode("{\"alg\":\"" + forgedLine.replace("\n", "\\n").replace("\u202e", "\\u202e")
+                + "\",\"jwk\":{\"kty\":\"EC\",\"crv\":\"P-256\"}}").toString();
+
+        Refused refused = catchThrowableOfType(Refused.class, () -> check(header + "." + body + ".c2ln"));
+
+        assertThat(refused.reason).isEqualTo(Reason.ASSERTION_MALFORMED); // the parser echoes alg in its message
+        assertThat(refused.getMessage()).doesNotContain("\n", "\u202e").contains("ES256?2026-12-03")
+                .hasSizeLessThanOrEqualTo(io.github.keycloakdane.core.SafeText.DETAIL_LIMIT);
+    }
 }
