@@ -23,13 +23,14 @@ public enum ServerOption {
     TIMEOUT("timeout", Type.INTEGER, Long.toString(DnsSettings.DEFAULT_TIMEOUT.toMillis()), null, "MS", true,
             "bound on one lookup, validation and CNAME links included, in milliseconds"),
     CACHE_MAX_TTL("cache-max-ttl", Type.INTEGER, Long.toString(DnsSettings.DEFAULT_MAX_TTL.toSeconds()), null,
-            "SECONDS", false, "secure answers are cached for min(TTL, this); `0` disables the positive cache"),
+            "SECONDS", false, "secure answers are cached for at most this long: min(max(TTL, `cache-min-ttl`), this);"
+                    + " `0` disables the positive cache"),
     CACHE_MIN_TTL("cache-min-ttl", Type.INTEGER, Long.toString(DnsSettings.DEFAULT_MIN_TTL.toSeconds()), null,
             "SECONDS", false, "secure answers are cached for at least this long, even when their TTL is shorter (capped"
                     + " at `cache-max-ttl`), so that a never-cached (TTL 0) record cannot send every request to DNS;"
                     + " it is also how long a changed or removed record with a shorter TTL may still be believed"
-                    + " (the revocation bound is max(min(TTL, `cache-max-ttl`), this) plus one lookup); `0` follows"
-                    + " the TTL"),
+                    + " (a node believes an answer for min(max(TTL, this), `cache-max-ttl`), and a revocation takes"
+                    + " effect within that plus one lookup); `0` follows the TTL"),
     CACHE_NEGATIVE_TTL("cache-negative-ttl", Type.INTEGER,
             Long.toString(DnsSettings.DEFAULT_NEGATIVE_TTL.toSeconds()), null, "SECONDS", false,
             "failures (insecure, bogus, absent, timeout) are cached this long"),
