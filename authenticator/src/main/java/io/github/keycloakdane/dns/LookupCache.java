@@ -31,10 +31,11 @@ import java.util.function.Function;
  *
  * <p>Refresh ahead: a secure answer that a request used during its lifetime is looked up again in the background once
  * it enters its refresh window (its last fifth, or the last three lookup times when that is longer), one refresh per
- * name at a time, and only while a quarter of the lookup slots (at least one) stays free for requests. A refresh that
- * brings an answer (secure, a secure denial, or insecure) replaces the cached one; one that fails (timeout, error,
- * bogus, busy) leaves the current answer until it expires and is retried on the name's next use. Nothing is ever
- * served past its expiry, which counts from the moment its query was sent.
+ * name at a time, and only while a quarter of the lookup slots (at least one) stays free for requests (otherwise it
+ * tries again a tenth of a second later). A refresh that brings an answer (secure, a secure denial, or insecure)
+ * replaces the cached one; one that fails (timeout, error, bogus, busy) leaves the current answer until it expires and
+ * is retried on the name's next use, not before half its remaining life or the negative TTL has passed. Nothing is
+ * ever served past its expiry, which counts from the moment its query was sent.
  */
 final class LookupCache {
 
@@ -96,6 +97,9 @@ final class LookupCache {
     /** A cached answer and when it expires (milliseconds since the epoch of the cache's clock). */
     record Cached(TlsaLookup lookup, long expiresAtMillis) {
     }
+
+    /** How soon a refresh that found no free lookup slot tries again. */
+    private static final long BUSY_RETRY_MILLIS = 100;
 
     private final long minTtlMillis;
     private final long maxTtlMillis;
@@ -235,7 +239,8 @@ final class LookupCache {
             }
         }
         if (!acquire(reservedForRequests)) {
-            return; // the slots are the requests': the next use in the window tries again
+            retrySoon(name, entry, loader); // the slots are the requests' now
+            return;
         }
         InFlight mine = new InFlight();
         if (inFlight.putIfAbsent(name, mine) != null) {
@@ -243,6 +248,22 @@ final class LookupCache {
             return;
         }
         run(name, loader, mine, true, true);
+    }
+
+    /** A refresh that found no free slot checks again shortly (a tenth of a second) while the entry lives. */
+    private void retrySoon(DaneName name, Entry entry, Function<DaneName, TlsaLookup> loader) {
+        synchronized (entries) {
+            long remaining = entry.expiresAtMillis - clock.millis();
+            if (entry.checkPending || remaining <= 0 || entries.get(name) != entry) {
+                return;
+            }
+            entry.checkPending = true;
+            try {
+                scheduler.schedule(() -> refreshIfDue(name, entry, loader), Math.min(BUSY_RETRY_MILLIS, remaining / 2));
+            } catch (RuntimeException e) {
+                entry.checkPending = false;
+            }
+        }
     }
 
     private TlsaLookup load(DaneName name, Function<DaneName, TlsaLookup> loader, boolean store, boolean request) {
