@@ -17,15 +17,21 @@ import java.time.Duration;
  * @param cacheSize    the most names kept in the cache
  * @param maxConcurrentLookups the most lookups (of distinct names; requests for a name already being looked up wait
  *                     for that lookup) running at once; one more fails fast as busy
+ * @param minTtl       positive answers are cached for at least this long (capped at {@code maxTtl}), whatever their
+ *                     TTL: the bound on how long a changed record may still be believed when its TTL is shorter
+ * @param maxWaitersPerName the most requests waiting for one name's running lookup; one more fails fast as busy
  */
 public record DnsSettings(InetSocketAddress resolver, String trustAnchors, boolean trustAd, Duration timeout,
-                          Duration maxTtl, Duration negativeTtl, int cacheSize, int maxConcurrentLookups) {
+                          Duration maxTtl, Duration negativeTtl, int cacheSize, int maxConcurrentLookups,
+                          Duration minTtl, int maxWaitersPerName) {
 
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(2);
     public static final Duration DEFAULT_MAX_TTL = Duration.ofMinutes(5);
     public static final Duration DEFAULT_NEGATIVE_TTL = Duration.ofSeconds(5);
     public static final int DEFAULT_CACHE_SIZE = 10_000;
     public static final int DEFAULT_MAX_CONCURRENT_LOOKUPS = 32;
+    public static final Duration DEFAULT_MIN_TTL = Duration.ofSeconds(5);
+    public static final int DEFAULT_MAX_WAITERS_PER_NAME = 4;
 
     /**
      * The IANA root zone KSKs (KSK-2017, key tag 20326, and KSK-2024, key tag 38696) as DS records, from
@@ -51,36 +57,58 @@ public record DnsSettings(InetSocketAddress resolver, String trustAnchors, boole
         if (maxConcurrentLookups < 1) {
             throw new IllegalArgumentException("the concurrent lookup limit must be at least 1");
         }
+        if (minTtl == null || minTtl.isNegative()) {
+            throw new IllegalArgumentException("min TTL must not be negative");
+        }
+        if (maxWaitersPerName < 0) {
+            throw new IllegalArgumentException("the waiters per name must not be negative");
+        }
     }
 
     public static DnsSettings defaults() {
         return new DnsSettings(null, null, false, DEFAULT_TIMEOUT, DEFAULT_MAX_TTL, DEFAULT_NEGATIVE_TTL,
-                DEFAULT_CACHE_SIZE, DEFAULT_MAX_CONCURRENT_LOOKUPS);
+                DEFAULT_CACHE_SIZE, DEFAULT_MAX_CONCURRENT_LOOKUPS, DEFAULT_MIN_TTL, DEFAULT_MAX_WAITERS_PER_NAME);
     }
 
     public DnsSettings withResolver(InetSocketAddress address) {
-        return new DnsSettings(address, trustAnchors, trustAd, timeout, maxTtl, negativeTtl, cacheSize, maxConcurrentLookups);
+        return new DnsSettings(address, trustAnchors, trustAd, timeout, maxTtl, negativeTtl, cacheSize, maxConcurrentLookups,
+                minTtl, maxWaitersPerName);
     }
 
     public DnsSettings withTrustAnchors(String anchors) {
-        return new DnsSettings(resolver, anchors, trustAd, timeout, maxTtl, negativeTtl, cacheSize, maxConcurrentLookups);
+        return new DnsSettings(resolver, anchors, trustAd, timeout, maxTtl, negativeTtl, cacheSize, maxConcurrentLookups,
+                minTtl, maxWaitersPerName);
     }
 
     public DnsSettings withTrustAd(boolean trust) {
-        return new DnsSettings(resolver, trustAnchors, trust, timeout, maxTtl, negativeTtl, cacheSize, maxConcurrentLookups);
+        return new DnsSettings(resolver, trustAnchors, trust, timeout, maxTtl, negativeTtl, cacheSize, maxConcurrentLookups,
+                minTtl, maxWaitersPerName);
     }
 
     public DnsSettings withTimeout(Duration bound) {
-        return new DnsSettings(resolver, trustAnchors, trustAd, bound, maxTtl, negativeTtl, cacheSize, maxConcurrentLookups);
+        return new DnsSettings(resolver, trustAnchors, trustAd, bound, maxTtl, negativeTtl, cacheSize, maxConcurrentLookups,
+                minTtl, maxWaitersPerName);
     }
 
     public DnsSettings withCache(Duration positiveMax, Duration negative, int size) {
         return new DnsSettings(resolver, trustAnchors, trustAd, timeout, positiveMax, negative, size,
-                maxConcurrentLookups);
+                maxConcurrentLookups, minTtl, maxWaitersPerName);
     }
 
     public DnsSettings withMaxConcurrentLookups(int limit) {
-        return new DnsSettings(resolver, trustAnchors, trustAd, timeout, maxTtl, negativeTtl, cacheSize, limit);
+        return new DnsSettings(resolver, trustAnchors, trustAd, timeout, maxTtl, negativeTtl, cacheSize, limit,
+                minTtl, maxWaitersPerName);
+    }
+
+    /** Positive answers live at least {@code floor} (capped at {@link #maxTtl()}). */
+    public DnsSettings withMinTtl(Duration floor) {
+        return new DnsSettings(resolver, trustAnchors, trustAd, timeout, maxTtl, negativeTtl, cacheSize,
+                maxConcurrentLookups, floor, maxWaitersPerName);
+    }
+
+    public DnsSettings withMaxWaitersPerName(int limit) {
+        return new DnsSettings(resolver, trustAnchors, trustAd, timeout, maxTtl, negativeTtl, cacheSize,
+                maxConcurrentLookups, minTtl, limit);
     }
 
     /** Parses {@code HOST}, {@code HOST:PORT}, {@code [V6]} or {@code [V6]:PORT}; the port defaults to 53. */

@@ -105,8 +105,7 @@ public final class DnsTlsaSource implements TlsaSource {
             }
             this.resolver = validating;
         }
-        this.cache = new LookupCache(settings.maxTtl(), settings.negativeTtl(), settings.cacheSize(),
-                settings.timeout(), settings.maxConcurrentLookups(), clock);
+        this.cache = new LookupCache(settings, clock, LookupCache.background());
     }
 
     private static InetSocketAddress systemResolver() {

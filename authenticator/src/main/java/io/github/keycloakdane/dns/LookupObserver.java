@@ -24,7 +24,21 @@ public interface LookupObserver {
     default void eviction() {
     }
 
-    /** A query to DNS ended (a cold lookup), with its outcome and how long it took. */
+    /** A query to DNS ended (a cold lookup or a refresh), with its outcome and how long it took. */
     default void lookupDone(DnssecStatus status, long nanos) {
+    }
+
+    /**
+     * A request found no unexpired answer and waited for DNS: it ran the query itself or waited for one another
+     * request (or a refresh) started. Not counted: cache hits, and requests refused at once as busy.
+     */
+    default void waited() {
+    }
+
+    /**
+     * A background refresh of a cached answer ended; {@code failed}: it brought no answer (timeout, error, bogus,
+     * busy) and the cached one stays until it expires.
+     */
+    default void refreshDone(boolean failed) {
     }
 }

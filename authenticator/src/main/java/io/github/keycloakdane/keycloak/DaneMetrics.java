@@ -32,9 +32,13 @@ public final class DaneMetrics implements LookupObserver {
     public static final String CACHE_EVICTIONS = "keycloak.dane.cache.evictions";
     public static final String CACHE_SIZE = "keycloak.dane.cache.size";
     public static final String LOOKUPS_IN_FLIGHT = "keycloak.dane.lookups.in.flight";
+    public static final String LOOKUP_WAITS = "keycloak.dane.lookup.waits";
+    public static final String LOOKUP_REFRESHES = "keycloak.dane.lookup.refreshes";
+    public static final String LOOKUP_REFRESH_FAILURES = "keycloak.dane.lookup.refresh.failures";
     /** Every meter name, for the documentation check. */
     public static final List<String> METERS = List.of(AUTHENTICATIONS, LOOKUPS, LOOKUP_DURATION, CACHE_HITS,
-            CACHE_MISSES, CACHE_EVICTIONS, CACHE_SIZE, LOOKUPS_IN_FLIGHT);
+            CACHE_MISSES, CACHE_EVICTIONS, CACHE_SIZE, LOOKUPS_IN_FLIGHT, LOOKUP_WAITS, LOOKUP_REFRESHES,
+            LOOKUP_REFRESH_FAILURES);
 
     /** The authenticator a DANE success or refusal came from (tag {@code authenticator}). */
     public enum Authenticator {
@@ -57,6 +61,9 @@ public final class DaneMetrics implements LookupObserver {
     private final Counter hits;
     private final Counter misses;
     private final Counter evictions;
+    private final Counter waits;
+    private final Counter refreshes;
+    private final Counter refreshFailures;
 
     DaneMetrics(MeterRegistry registry, DnsTlsaSource source) {
         for (Authenticator a : Authenticator.values()) {
@@ -79,6 +86,13 @@ public final class DaneMetrics implements LookupObserver {
         misses = Counter.builder(CACHE_MISSES).description("TLSA lookups the cache could not answer")
                 .register(registry);
         evictions = Counter.builder(CACHE_EVICTIONS).description("Answers dropped because the cache was full")
+                .register(registry);
+        waits = Counter.builder(LOOKUP_WAITS).description("Requests that found no unexpired answer and waited for DNS")
+                .register(registry);
+        refreshes = Counter.builder(LOOKUP_REFRESHES)
+                .description("Background refreshes of cached answers before they expire").register(registry);
+        refreshFailures = Counter.builder(LOOKUP_REFRESH_FAILURES)
+                .description("Background refreshes that brought no answer (the cached one stays until it expires)")
                 .register(registry);
         Gauge.builder(CACHE_SIZE, source, DnsTlsaSource::cacheSize).description("TLSA answers in the cache")
                 .register(registry);
@@ -121,5 +135,18 @@ public final class DaneMetrics implements LookupObserver {
     public void lookupDone(DnssecStatus status, long nanos) {
         lookups.get(status).increment();
         lookupDuration.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void waited() {
+        waits.increment();
+    }
+
+    @Override
+    public void refreshDone(boolean failed) {
+        refreshes.increment();
+        if (failed) {
+            refreshFailures.increment();
+        }
     }
 }

@@ -23,7 +23,14 @@ public enum ServerOption {
     TIMEOUT("timeout", Type.INTEGER, Long.toString(DnsSettings.DEFAULT_TIMEOUT.toMillis()), null, "MS", true,
             "bound on one lookup, validation and CNAME links included, in milliseconds"),
     CACHE_MAX_TTL("cache-max-ttl", Type.INTEGER, Long.toString(DnsSettings.DEFAULT_MAX_TTL.toSeconds()), null,
-            "SECONDS", false, "secure answers are cached for min(TTL, this); `0` disables the positive cache"),
+            "SECONDS", false, "secure answers are cached for at most this long: min(max(TTL, `cache-min-ttl`), this);"
+                    + " `0` disables the positive cache"),
+    CACHE_MIN_TTL("cache-min-ttl", Type.INTEGER, Long.toString(DnsSettings.DEFAULT_MIN_TTL.toSeconds()), null,
+            "SECONDS", false, "secure answers are cached for at least this long, even when their TTL is shorter (capped"
+                    + " at `cache-max-ttl`), so that a never-cached (TTL 0) record cannot send every request to DNS;"
+                    + " it is also how long a changed or removed record with a shorter TTL may still be believed"
+                    + " (a node believes an answer for min(max(TTL, this), `cache-max-ttl`), and a revocation takes"
+                    + " effect within that plus one lookup); `0` follows the TTL"),
     CACHE_NEGATIVE_TTL("cache-negative-ttl", Type.INTEGER,
             Long.toString(DnsSettings.DEFAULT_NEGATIVE_TTL.toSeconds()), null, "SECONDS", false,
             "failures (insecure, bogus, absent, timeout) are cached this long"),
@@ -34,6 +41,10 @@ public enum ServerOption {
             "the most TLSA lookups of distinct names this node runs at once (requests for a name being looked up wait"
                     + " for that lookup); a request needing one more fails fast with `DNS_BUSY`, so slow names cannot"
                     + " hold every worker thread"),
+    MAX_WAITERS_PER_NAME("max-waiters-per-name", Type.INTEGER,
+            Integer.toString(DnsSettings.DEFAULT_MAX_WAITERS_PER_NAME), null, "N", false,
+            "the most requests that wait for one name's running lookup; one more fails fast with `DNS_BUSY`, so a slow"
+                    + " name, or a flood of requests for one, cannot park every worker thread on one lookup"),
     ALLOW_LIST("allow-list", Type.TEXT, null, "none (no server-wide restriction)", "ENTRIES", false,
             "comma-separated allow-list entries (`name`, `*.parent`, `.domain`) that every DANE name must also match"),
     EE_NAME_CHECK("ee-name-check", Type.BOOLEAN, "false", null, null, true,

@@ -79,7 +79,9 @@ public record ServerSettings(DnsSettings dns, AllowList allowList, MatchPolicy m
         if (maxLookups == 0) {
             throw r.invalid(ServerOption.MAX_CONCURRENT_LOOKUPS, "must be at least 1");
         }
-        dns = dns.withMaxConcurrentLookups((int) Math.min(Integer.MAX_VALUE, maxLookups));
+        dns = dns.withMaxConcurrentLookups((int) Math.min(Integer.MAX_VALUE, maxLookups))
+                .withMinTtl(Duration.ofSeconds(r.number(ServerOption.CACHE_MIN_TTL)))
+                .withMaxWaitersPerName((int) Math.min(Integer.MAX_VALUE, r.number(ServerOption.MAX_WAITERS_PER_NAME)));
 
         AllowList allowList = AllowList.any();
         String allow = r.text(ServerOption.ALLOW_LIST);

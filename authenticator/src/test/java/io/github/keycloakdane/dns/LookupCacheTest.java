@@ -46,13 +46,67 @@ class LookupCacheTest {
         }
     }
 
+    /** A scheduler the test drives: tasks run when {@link #runDue()} finds them due on the manual clock. */
+    private final class ManualScheduler implements LookupCache.Scheduler {
+        private final List<long[]> due = new ArrayList<>();
+        private final List<Runnable> tasks = new ArrayList<>();
+
+        @Override
+        public synchronized void schedule(Runnable task, long delayMillis) {
+            due.add(new long[] {clock.millis() + Math.max(0, delayMillis)});
+            tasks.add(task);
+        }
+
+        /** Runs every task due by now, those they schedule included, on the calling thread. */
+        void runDue() {
+            while (true) {
+                Runnable next = null;
+                synchronized (this) {
+                    for (int i = 0; i < tasks.size(); i++) {
+                        if (due.get(i)[0] <= clock.millis()) {
+                            next = tasks.remove(i);
+                            due.remove(i);
+                            break;
+                        }
+                    }
+                }
+                if (next == null) {
+                    return;
+                }
+                next.run();
+            }
+        }
+
+        synchronized List<Long> dueTimes() {
+            return due.stream().map(d -> d[0]).toList();
+        }
+    }
+
     private static final Duration WAIT = Duration.ofSeconds(10);
 
     private final ManualClock clock = new ManualClock();
+    private final ManualScheduler scheduler = new ManualScheduler();
     private final AtomicInteger loads = new AtomicInteger();
+
+    /** A cache without a TTL floor and with room for 100 waiters per name; refreshes run only when a test says. */
+    private LookupCache cache(Duration maxTtl, Duration negativeTtl, int size, Duration wait, int maxConcurrent) {
+        return cache(DnsSettings.defaults().withCache(maxTtl, negativeTtl, size).withTimeout(wait)
+                .withMaxConcurrentLookups(maxConcurrent).withMinTtl(Duration.ZERO).withMaxWaitersPerName(100));
+    }
+
+    private LookupCache cache(DnsSettings settings) {
+        return new LookupCache(settings, clock, scheduler);
+    }
 
     private static DaneName name(String n) throws Exception {
         return DaneName.parse(n);
+    }
+
+    /** What DNS says now, for the refresh tests: a refresh runs the loader of the request that scheduled it. */
+    private volatile java.util.function.Supplier<TlsaLookup> zone = () -> load(DnssecStatus.SECURE, 100);
+
+    private TlsaLookup dns(DaneName name) {
+        return zone.get();
     }
 
     private TlsaLookup load(DnssecStatus status, long ttl) {
@@ -62,7 +116,7 @@ class LookupCacheTest {
 
     @Test
     void secureAnswersLiveForTheirTtlWhenBelowTheMaximum() throws Exception {
-        LookupCache cache = new LookupCache(Duration.ofSeconds(300), Duration.ofSeconds(5), 100, WAIT, 100, clock);
+        LookupCache cache = cache(Duration.ofSeconds(300), Duration.ofSeconds(5), 100, WAIT, 100);
         DaneName n = name("a.example.com");
 
         cache.get(n, x -> load(DnssecStatus.SECURE, 30));
@@ -77,7 +131,7 @@ class LookupCacheTest {
 
     @Test
     void theMaximumCapsALongTtl() throws Exception {
-        LookupCache cache = new LookupCache(Duration.ofSeconds(60), Duration.ofSeconds(5), 100, WAIT, 100, clock);
+        LookupCache cache = cache(Duration.ofSeconds(60), Duration.ofSeconds(5), 100, WAIT, 100);
         DaneName n = name("a.example.com");
 
         cache.get(n, x -> load(DnssecStatus.SECURE, 86_400));
@@ -89,7 +143,7 @@ class LookupCacheTest {
 
     @Test
     void failuresAreKeptOnlyForTheNegativeTtl() throws Exception {
-        LookupCache cache = new LookupCache(Duration.ofSeconds(300), Duration.ofSeconds(5), 100, WAIT, 100, clock);
+        LookupCache cache = cache(Duration.ofSeconds(300), Duration.ofSeconds(5), 100, WAIT, 100);
         DaneName n = name("a.example.com");
 
         cache.get(n, x -> load(DnssecStatus.BOGUS, 3600));
@@ -102,7 +156,7 @@ class LookupCacheTest {
 
     @Test
     void zeroTtlsDisableCaching() throws Exception {
-        LookupCache cache = new LookupCache(Duration.ZERO, Duration.ZERO, 100, WAIT, 100, clock);
+        LookupCache cache = cache(Duration.ZERO, Duration.ZERO, 100, WAIT, 100);
         DaneName n = name("a.example.com");
 
         cache.get(n, x -> load(DnssecStatus.SECURE, 60));
@@ -115,7 +169,7 @@ class LookupCacheTest {
 
     @Test
     void theCacheIsBoundedAndEvictsTheLeastRecentlyUsed() throws Exception {
-        LookupCache cache = new LookupCache(Duration.ofSeconds(300), Duration.ofSeconds(5), 2, WAIT, 100, clock);
+        LookupCache cache = cache(Duration.ofSeconds(300), Duration.ofSeconds(5), 2, WAIT, 100);
 
         cache.get(name("a.example.com"), x -> load(DnssecStatus.SECURE, 60));
         cache.get(name("b.example.com"), x -> load(DnssecStatus.SECURE, 60));
@@ -153,7 +207,7 @@ class LookupCacheTest {
 
     @Test
     void concurrentLookupsOfOneNameShareOneQuery() throws Exception {
-        LookupCache cache = new LookupCache(Duration.ofSeconds(300), Duration.ofSeconds(5), 100, WAIT, 100, clock);
+        LookupCache cache = cache(Duration.ofSeconds(300), Duration.ofSeconds(5), 100, WAIT, 100);
         DaneName n = name("a.example.com");
         CountDownLatch release = new CountDownLatch(1);
         int callers = 8;
@@ -178,7 +232,7 @@ class LookupCacheTest {
 
     @Test
     void aLoaderThatThrowsAnErrorStillCompletesTheWaitersWithATypedFailure() throws Exception {
-        LookupCache cache = new LookupCache(Duration.ofSeconds(300), Duration.ofSeconds(5), 100, WAIT, 100, clock);
+        LookupCache cache = cache(Duration.ofSeconds(300), Duration.ofSeconds(5), 100, WAIT, 100);
         DaneName n = name("a.example.com");
         CountDownLatch release = new CountDownLatch(1);
         ExecutorService pool = Executors.newFixedThreadPool(2);
@@ -204,7 +258,7 @@ class LookupCacheTest {
 
     @Test
     void aRuntimeExceptionFromTheLoaderIsATypedFailureNotAnException() throws Exception {
-        LookupCache cache = new LookupCache(Duration.ofSeconds(300), Duration.ofSeconds(5), 100, WAIT, 100, clock);
+        LookupCache cache = cache(Duration.ofSeconds(300), Duration.ofSeconds(5), 100, WAIT, 100);
 
         TlsaLookup seen = cache.get(name("a.example.com"), x -> {
             throw new IllegalStateException("boom");
@@ -217,7 +271,7 @@ class LookupCacheTest {
     @Test
     void aWaiterGivesUpAtItsOwnDeadlineWhenTheSharedQueryHangs() throws Exception {
         Duration wait = Duration.ofMillis(300);
-        LookupCache cache = new LookupCache(Duration.ofSeconds(300), Duration.ofSeconds(5), 100, wait, 100, clock);
+        LookupCache cache = cache(Duration.ofSeconds(300), Duration.ofSeconds(5), 100, wait, 100);
         DaneName n = name("a.example.com");
         CountDownLatch release = new CountDownLatch(1);
         ExecutorService pool = Executors.newFixedThreadPool(2);
@@ -238,7 +292,7 @@ class LookupCacheTest {
     @Test
     void beyondTheConcurrentLookupLimitANewNameFailsFastAsBusyWhileWaitersOfARunningLookupStillWait()
             throws Exception {
-        LookupCache cache = new LookupCache(Duration.ofSeconds(300), Duration.ofSeconds(5), 100, WAIT, 1, clock);
+        LookupCache cache = cache(Duration.ofSeconds(300), Duration.ofSeconds(5), 100, WAIT, 1);
         DaneName slow = name("blackholed.example.com");
         DaneName other = name("b.example.com");
         CountDownLatch release = new CountDownLatch(1);
@@ -289,11 +343,27 @@ class LookupCacheTest {
             assertThat(nanos).isNotNegative();
             calls.add("lookup " + status);
         }
+
+        @Override
+        public void waited() {
+            calls.add("waited");
+        }
+
+        @Override
+        public void refreshDone(boolean failed) {
+            calls.add(failed ? "refresh failed" : "refresh");
+        }
+
+        long count(String call) {
+            synchronized (calls) {
+                return calls.stream().filter(call::equals).count();
+            }
+        }
     }
 
     @Test
     void theObserverSeesMissesLookupsHitsAndEvictions() throws Exception {
-        LookupCache cache = new LookupCache(Duration.ofSeconds(300), Duration.ofSeconds(5), 1, WAIT, 100, clock);
+        LookupCache cache = cache(Duration.ofSeconds(300), Duration.ofSeconds(5), 1, WAIT, 100);
         Recorder seen = new Recorder();
         cache.observe(seen);
 
@@ -303,13 +373,13 @@ class LookupCacheTest {
         clock.advance(Duration.ofSeconds(6)); // b's negative TTL is over: an expiry, not an eviction
         cache.get(name("b.example.com"), x -> { throw new IllegalStateException("resolver bug"); });
 
-        assertThat(seen.calls).containsExactly("miss", "lookup SECURE", "hit", "miss", "lookup BOGUS", "eviction",
-                "miss", "lookup NETWORK_ERROR");
+        assertThat(seen.calls).containsExactly("miss", "waited", "lookup SECURE", "hit", "miss", "waited",
+                "lookup BOGUS", "eviction", "miss", "waited", "lookup NETWORK_ERROR");
     }
 
     @Test
     void peekShowsTheEntryAndItsExpiryWithoutCountingOrLoading() throws Exception {
-        LookupCache cache = new LookupCache(Duration.ofSeconds(300), Duration.ofSeconds(5), 100, WAIT, 100, clock);
+        LookupCache cache = cache(Duration.ofSeconds(300), Duration.ofSeconds(5), 100, WAIT, 100);
         Recorder seen = new Recorder();
         cache.observe(seen);
         DaneName n = name("a.example.com");
@@ -330,7 +400,7 @@ class LookupCacheTest {
 
     @Test
     void lookupNowWithoutStoringLeavesTheCacheAsItWas() throws Exception {
-        LookupCache cache = new LookupCache(Duration.ofSeconds(300), Duration.ofSeconds(5), 100, WAIT, 100, clock);
+        LookupCache cache = cache(Duration.ofSeconds(300), Duration.ofSeconds(5), 100, WAIT, 100);
         DaneName cachedName = name("a.example.com");
         DaneName fresh = name("b.example.com");
         cache.get(cachedName, x -> load(DnssecStatus.SECURE, 60));
@@ -347,7 +417,7 @@ class LookupCacheTest {
 
     @Test
     void lookupNowWithStoringReplacesTheCachedAnswer() throws Exception {
-        LookupCache cache = new LookupCache(Duration.ofSeconds(300), Duration.ofSeconds(5), 100, WAIT, 100, clock);
+        LookupCache cache = cache(Duration.ofSeconds(300), Duration.ofSeconds(5), 100, WAIT, 100);
         DaneName n = name("a.example.com");
         cache.get(n, x -> load(DnssecStatus.SECURE, 60));
         clock.advance(Duration.ofSeconds(10));
@@ -358,5 +428,305 @@ class LookupCacheTest {
         assertThat(cached.lookup().detail()).isEqualTo("load 2");
         assertThat(cached.expiresAtMillis()).isEqualTo(clock.millis() + 60_000);
         assertThat(cache.get(n, x -> load(DnssecStatus.SECURE, 60)).detail()).isEqualTo("load 2");
+    }
+    // ------------------------------------------------------------------------------------------------ TTL floor
+
+    @Test
+    void aSecureAnswerWithATtlBelowTheFloorIsCachedForTheFloor() throws Exception {
+        LookupCache cache = cache(DnsSettings.defaults().withMinTtl(Duration.ofSeconds(5)));
+        DaneName n = name("a.example.com");
+
+        cache.get(n, x -> load(DnssecStatus.SECURE, 0));
+        clock.advance(Duration.ofMillis(4999));
+        cache.get(n, x -> load(DnssecStatus.SECURE, 0));
+        assertThat(loads).as("a TTL-0 answer is kept for the floor").hasValue(1);
+
+        clock.advance(Duration.ofMillis(1));
+        cache.get(n, x -> load(DnssecStatus.SECURE, 0));
+        assertThat(loads).as("and not a moment longer").hasValue(2);
+    }
+
+    @Test
+    void theFloorIsCappedAtTheMaximumAndLeavesFailuresAlone() throws Exception {
+        LookupCache cache = cache(DnsSettings.defaults().withCache(Duration.ofSeconds(2), Duration.ofSeconds(1), 100)
+                .withMinTtl(Duration.ofSeconds(5)));
+        DaneName n = name("a.example.com");
+        DaneName failing = name("b.example.com");
+
+        cache.get(n, x -> load(DnssecStatus.SECURE, 0));
+        cache.get(failing, x -> load(DnssecStatus.TIMEOUT, 0));
+        clock.advance(Duration.ofSeconds(1));
+        cache.get(failing, x -> load(DnssecStatus.TIMEOUT, 0));
+        assertThat(loads).as("the failure lived its negative TTL only").hasValue(3);
+        clock.advance(Duration.ofSeconds(1));
+        cache.get(n, x -> load(DnssecStatus.SECURE, 0));
+        assertThat(loads).as("the secure answer lived cache-max-ttl, not the floor").hasValue(4);
+    }
+
+    @Test
+    void anAnswerExpiresItsTtlAfterItsQueryWasSentNotAfterItArrived() throws Exception {
+        LookupCache cache = cache(Duration.ofSeconds(300), Duration.ofSeconds(5), 100, WAIT, 100);
+        DaneName n = name("a.example.com");
+
+        cache.get(n, x -> {
+            clock.advance(Duration.ofSeconds(4)); // a slow lookup
+            return load(DnssecStatus.SECURE, 10);
+        });
+        clock.advance(Duration.ofSeconds(6));
+        cache.get(n, x -> load(DnssecStatus.SECURE, 10));
+
+        assertThat(loads).hasValue(2);
+    }
+
+    // ------------------------------------------------------------------------------------------------ waiter cap
+
+    @Test
+    void beyondTheWaiterCapARequestForTheSameNameFailsFastAsBusyAndOtherNamesAreUnaffected() throws Exception {
+        LookupCache cache = cache(DnsSettings.defaults().withMaxWaitersPerName(2).withTimeout(WAIT));
+        Recorder seen = new Recorder();
+        cache.observe(seen);
+        DaneName slow = name("slow.example.com");
+        CountDownLatch release = new CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(3);
+        try {
+            Future<TlsaLookup> first = slowQuery(pool, cache, slow, release, () -> load(DnssecStatus.SECURE, 0));
+            List<Future<TlsaLookup>> waiters = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                waiters.add(pool.submit(() -> cache.get(slow, x -> load(DnssecStatus.SECURE, 60))));
+            }
+            while (seen.count("waited") < 3) { // the query's own request and both waiters
+                Thread.onSpinWait();
+            }
+
+            TlsaLookup third = cache.get(slow, x -> load(DnssecStatus.SECURE, 60));
+            TlsaLookup other = cache.get(name("other.example.com"), x -> load(DnssecStatus.SECURE, 60));
+
+            assertThat(third.status()).isEqualTo(DnssecStatus.BUSY);
+            assertThat(third.detail()).contains("max-waiters-per-name", "slow.example.com");
+            assertThat(other.status()).as("another name is looked up as usual").isEqualTo(DnssecStatus.SECURE);
+            assertThat(seen.count("waited")).as("the refused request did not wait").isEqualTo(4);
+            release.countDown();
+            assertThat(first.get(5, TimeUnit.SECONDS).detail()).isEqualTo("load 2");
+            for (Future<TlsaLookup> w : waiters) {
+                assertThat(w.get(5, TimeUnit.SECONDS).detail()).as("the waiters shared the query").isEqualTo("load 2");
+            }
+            assertThat(loads).hasValue(2);
+        } finally {
+            release.countDown();
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void withNoWaitersAllowedOnlyTheRequestRunningTheLookupWaits() throws Exception {
+        LookupCache cache = cache(DnsSettings.defaults().withMaxWaitersPerName(0).withTimeout(WAIT));
+        DaneName slow = name("slow.example.com");
+        CountDownLatch release = new CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(1);
+        try {
+            Future<TlsaLookup> first = slowQuery(pool, cache, slow, release, () -> load(DnssecStatus.SECURE, 60));
+
+            assertThat(cache.get(slow, x -> load(DnssecStatus.SECURE, 60)).status()).isEqualTo(DnssecStatus.BUSY);
+            release.countDown();
+            assertThat(first.get(5, TimeUnit.SECONDS).status()).isEqualTo(DnssecStatus.SECURE);
+            assertThat(cache.get(slow, x -> load(DnssecStatus.SECURE, 60)).detail()).as("BUSY was not cached")
+                    .isEqualTo("load 1");
+        } finally {
+            release.countDown();
+            pool.shutdownNow();
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ refresh ahead
+
+    @Test
+    void anAnswerInUseIsRefreshedInItsLastFifthSoThatNoRequestWaits() throws Exception {
+        LookupCache cache = cache(Duration.ofSeconds(300), Duration.ofSeconds(5), 100, WAIT, 8);
+        Recorder seen = new Recorder();
+        cache.observe(seen);
+        DaneName n = name("a.example.com");
+
+        for (int second = 0; second < 1000; second += 10) { // a steady client, every 10 s for 1000 s, TTL 100 s
+            assertThat(cache.get(n, this::dns).status()).isEqualTo(DnssecStatus.SECURE);
+            clock.advance(Duration.ofSeconds(10));
+            scheduler.runDue();
+        }
+
+        assertThat(seen.count("waited")).as("only the very first request waited for DNS").isEqualTo(1);
+        assertThat(seen.count("refresh")).as("refreshed at 80, 160, ... 960 s").isEqualTo(12);
+        assertThat(seen.count("refresh failed")).isZero();
+        assertThat(loads).hasValue(13);
+    }
+
+    @Test
+    void theRefreshIsDueAtTheLastFifthOrThreeLookupTimesBeforeExpiryWhicheverIsEarlier() throws Exception {
+        LookupCache cache = cache(Duration.ofSeconds(300), Duration.ofSeconds(5), 100, WAIT, 8);
+        long start = clock.millis();
+
+        cache.get(name("quick.example.com"), this::dns);
+        assertThat(scheduler.dueTimes()).containsExactly(start + 80_000);
+        cache.get(name("slow.example.com"), x -> {
+            clock.advance(Duration.ofSeconds(10)); // the query took 10 s: refresh 30 s before expiry, not 20 s
+            return load(DnssecStatus.SECURE, 100);
+        });
+
+        assertThat(scheduler.dueTimes()).containsExactly(start + 80_000, start + 70_000);
+    }
+
+    @Test
+    void aNameNotUsedInItsLastLifetimeIsNotRefreshed() throws Exception {
+        LookupCache cache = cache(Duration.ofSeconds(300), Duration.ofSeconds(5), 100, WAIT, 8);
+        Recorder seen = new Recorder();
+        cache.observe(seen);
+        DaneName n = name("a.example.com");
+
+        cache.get(n, this::dns); // used (by the request that looked it up) at 0 s
+        clock.advance(Duration.ofSeconds(80));
+        scheduler.runDue(); // refreshed at 80 s: lives until 180 s, and nobody uses it
+        assertThat(seen.count("refresh")).isEqualTo(1);
+
+        clock.advance(Duration.ofSeconds(99));
+        scheduler.runDue();
+        assertThat(scheduler.dueTimes()).isEmpty();
+        assertThat(seen.count("refresh")).as("no second refresh").isEqualTo(1);
+        clock.advance(Duration.ofSeconds(1));
+        assertThat(cache.peek(n)).as("expired at 180 s").isNull();
+        assertThat(loads).hasValue(2);
+    }
+
+    @Test
+    void aFailedRefreshKeepsTheCurrentAnswerUntilItExpiresAndIsRetriedOnTheNextUse() throws Exception {
+        LookupCache cache = cache(Duration.ofSeconds(300), Duration.ofSeconds(5), 100, WAIT, 8);
+        Recorder seen = new Recorder();
+        cache.observe(seen);
+        DaneName n = name("a.example.com");
+
+        cache.get(n, this::dns);
+        zone = () -> load(DnssecStatus.TIMEOUT, 0);
+        clock.advance(Duration.ofSeconds(80));
+        scheduler.runDue(); // the refresh times out
+        assertThat(seen.count("refresh failed")).isEqualTo(1);
+        assertThat(cache.get(n, this::dns).detail()).as("the current answer stays").isEqualTo("load 1");
+        assertThat(scheduler.dueTimes()).as("retried after the negative TTL").containsExactly(clock.millis() + 5_000);
+
+        clock.advance(Duration.ofSeconds(5));
+        scheduler.runDue(); // times out again: the next try is due at 90 s
+        assertThat(seen.count("refresh failed")).isEqualTo(2);
+        clock.advance(Duration.ofSeconds(1));
+        assertThat(cache.get(n, this::dns).detail()).isEqualTo("load 1");
+        zone = () -> load(DnssecStatus.SECURE, 100);
+        clock.advance(Duration.ofSeconds(4));
+        scheduler.runDue(); // the third try brings an answer
+        assertThat(cache.get(n, this::dns).detail()).isEqualTo("load 4");
+        assertThat(seen.count("refresh")).isEqualTo(1);
+        assertThat(seen.count("waited")).isEqualTo(1);
+    }
+
+    @Test
+    void anAnswerIsNeverServedPastItsExpiryWhileRefreshesFail() throws Exception {
+        LookupCache cache = cache(Duration.ofSeconds(300), Duration.ofSeconds(5), 100, WAIT, 8);
+        DaneName n = name("a.example.com");
+
+        cache.get(n, this::dns);
+        zone = () -> load(DnssecStatus.SERVFAIL, 0);
+        for (int second = 1; second < 100; second++) {
+            clock.advance(Duration.ofSeconds(1));
+            scheduler.runDue();
+            assertThat(cache.get(n, this::dns).status()).isEqualTo(DnssecStatus.SECURE);
+        }
+        clock.advance(Duration.ofSeconds(1));
+        scheduler.runDue();
+
+        assertThat(cache.get(n, this::dns).status()).as("expired at 100 s").isEqualTo(DnssecStatus.SERVFAIL);
+        assertThat(loads.get()).as("retries were spaced, not one per request").isBetween(4, 10);
+    }
+
+    @Test
+    void aRefreshThatFindsTheRecordsGoneReplacesTheAnswerAtOnce() throws Exception {
+        LookupCache cache = cache(Duration.ofSeconds(300), Duration.ofSeconds(5), 100, WAIT, 8);
+        DaneName n = name("a.example.com");
+
+        cache.get(n, this::dns);
+        zone = () -> load(DnssecStatus.NODATA, 0);
+        clock.advance(Duration.ofSeconds(80));
+        scheduler.runDue();
+
+        assertThat(cache.get(n, this::dns).status()).as("a secure denial is an answer").isEqualTo(DnssecStatus.NODATA);
+        assertThat(loads).hasValue(2);
+    }
+
+    @Test
+    void aRefreshNeverTakesTheLastQuarterOfTheLookupSlots() throws Exception {
+        LookupCache cache = cache(Duration.ofSeconds(300), Duration.ofSeconds(5), 100, WAIT, 4);
+        Recorder seen = new Recorder();
+        cache.observe(seen);
+        DaneName n = name("a.example.com");
+        cache.get(n, this::dns);
+        CountDownLatch release = new CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(3);
+        try {
+            List<Future<TlsaLookup>> slow = new ArrayList<>();
+            for (int i = 0; i < 3; i++) { // three of four slots busy: one is left, and it is the requests'
+                slow.add(slowQuery(pool, cache, name("slow" + i + ".example.com"), release,
+                        () -> load(DnssecStatus.TIMEOUT, 0)));
+            }
+            clock.advance(Duration.ofSeconds(80));
+            scheduler.runDue();
+            assertThat(seen.count("refresh") + seen.count("refresh failed")).as("no refresh ran").isZero();
+            assertThat(cache.get(n, this::dns).detail()).isEqualTo("load 1");
+
+            release.countDown();
+            for (Future<TlsaLookup> f : slow) {
+                f.get(5, TimeUnit.SECONDS);
+            }
+            clock.advance(Duration.ofMillis(100)); // it tries again a tenth of a second later, without another use
+            scheduler.runDue();
+            assertThat(seen.count("refresh")).isEqualTo(1);
+        } finally {
+            release.countDown();
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void oneRefreshPerNameAtATimeAndARequestAfterExpiryWaitsForItInsteadOfQueryingAgain() throws Exception {
+        LookupCache cache = cache(Duration.ofSeconds(300), Duration.ofSeconds(5), 100, WAIT, 8);
+        Recorder seen = new Recorder();
+        cache.observe(seen);
+        DaneName n = name("a.example.com");
+        cache.get(n, this::dns);
+        CountDownLatch refreshRunning = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        zone = () -> {
+            refreshRunning.countDown();
+            try {
+                release.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return load(DnssecStatus.SECURE, 100);
+        };
+        clock.advance(Duration.ofSeconds(80));
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            Future<?> refresh = pool.submit(scheduler::runDue); // the refresh, on a "background" thread
+            assertThat(refreshRunning.await(10, TimeUnit.SECONDS)).isTrue();
+            cache.get(n, this::dns); // a use in the window: schedules another check, due at once
+            scheduler.runDue(); // it finds the refresh running and does nothing
+            assertThat(loads).as("no second query while the refresh runs").hasValue(1);
+
+            clock.advance(Duration.ofSeconds(20)); // the answer expires while the refresh still runs
+            Future<TlsaLookup> late = pool.submit(() -> cache.get(n, x -> load(DnssecStatus.SECURE, 100)));
+            while (seen.count("waited") < 2) {
+                Thread.onSpinWait();
+            }
+            release.countDown();
+            assertThat(late.get(5, TimeUnit.SECONDS).detail()).as("it waited for the refresh").isEqualTo("load 2");
+            refresh.get(5, TimeUnit.SECONDS);
+            assertThat(loads).hasValue(2);
+        } finally {
+            release.countDown();
+            pool.shutdownNow();
+        }
     }
 }

@@ -45,10 +45,16 @@ class DaneMetricsTest {
         metrics.miss();
         metrics.eviction();
         metrics.lookupDone(DnssecStatus.BOGUS, TimeUnit.MILLISECONDS.toNanos(20));
+        metrics.waited();
+        metrics.refreshDone(false);
+        metrics.refreshDone(true);
 
         assertThat(registry.get(DaneMetrics.CACHE_HITS).counter().count()).isEqualTo(2);
         assertThat(registry.get(DaneMetrics.CACHE_MISSES).counter().count()).isEqualTo(1);
         assertThat(registry.get(DaneMetrics.CACHE_EVICTIONS).counter().count()).isEqualTo(1);
+        assertThat(registry.get(DaneMetrics.LOOKUP_WAITS).counter().count()).isEqualTo(1);
+        assertThat(registry.get(DaneMetrics.LOOKUP_REFRESHES).counter().count()).isEqualTo(2);
+        assertThat(registry.get(DaneMetrics.LOOKUP_REFRESH_FAILURES).counter().count()).isEqualTo(1);
         assertThat(registry.get(DaneMetrics.LOOKUPS).tag("dnssec", "BOGUS").counter().count()).isEqualTo(1);
         assertThat(Arrays.stream(DnssecStatus.values()).filter(s -> s != DnssecStatus.BOGUS)
                 .mapToDouble(s -> registry.get(DaneMetrics.LOOKUPS).tag("dnssec", s.name()).counter().count()).sum())

@@ -33,6 +33,8 @@ class ServerSettingsTest {
         assertThat(config.dns().negativeTtl()).isEqualTo(Duration.ofSeconds(5));
         assertThat(config.dns().cacheSize()).isEqualTo(10_000);
         assertThat(config.dns().maxConcurrentLookups()).isEqualTo(32);
+        assertThat(config.dns().minTtl()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(config.dns().maxWaitersPerName()).isEqualTo(4);
         assertThat(config.matchPolicy().eeNameCheck()).isFalse();
         assertThat(config.matchPolicy().pkixEnabled()).isFalse();
         assertThat(config.allowList().admits(DaneName.parse("any.example.com"))).isTrue();
@@ -48,6 +50,8 @@ class ServerSettingsTest {
         options.put("proxy-identity-header", " X-Dane-Authenticated ");
         options.put("trust-proxy-identity", "true");
         options.put("max-concurrent-lookups", "3");
+        options.put("cache-min-ttl", "0");
+        options.put("max-waiters-per-name", "9");
 
         ServerSettings config = ServerSettings.parse(o -> options.get(o.key));
 
@@ -67,6 +71,8 @@ class ServerSettingsTest {
         assertThat(config.proxyIdentityHeader()).isEqualTo("X-Dane-Authenticated");
         assertThat(config.trustProxyIdentity()).isTrue();
         assertThat(config.dns().maxConcurrentLookups()).isEqualTo(3);
+        assertThat(config.dns().minTtl()).isZero();
+        assertThat(config.dns().maxWaitersPerName()).isEqualTo(9);
     }
 
     @Test
@@ -96,6 +102,8 @@ class ServerSettingsTest {
             "cache-max-ttl|-1",
             "cache-size|many",
             "max-concurrent-lookups|0",
+            "cache-min-ttl|-1",
+            "max-waiters-per-name|four",
             "allow-list|bad/entry.example.com",
             "ee-name-check|1",
             "proxy-identity-header|X Dane",

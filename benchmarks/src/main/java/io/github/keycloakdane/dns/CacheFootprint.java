@@ -58,8 +58,7 @@ public final class CacheFootprint {
     }
 
     private static LookupCache filled(DaneName[] keys) throws UnusableRecordException {
-        LookupCache cache = new LookupCache(Duration.ofHours(1), Duration.ofSeconds(5), keys.length,
-                Duration.ofSeconds(2), 32, Clock.systemUTC());
+        LookupCache cache = cache(keys.length);
         for (DaneName key : keys) {
             byte[] digest = MatchingType.SHA2_256.apply(key.value().getBytes(StandardCharsets.US_ASCII));
             TlsaRecord record = TlsaRecord.of(3, 1, 1, digest);
@@ -72,8 +71,14 @@ public final class CacheFootprint {
     }
 
     private static LookupCache emptyCache() {
-        return new LookupCache(Duration.ofHours(1), Duration.ofSeconds(5), 1, Duration.ofSeconds(2), 32,
-                Clock.systemUTC());
+        return cache(1);
+    }
+
+    /** As a node runs it: every used answer also holds its pending refresh check. */
+    private static LookupCache cache(int size) {
+        return new LookupCache(DnsSettings.defaults().withCache(Duration.ofHours(1), Duration.ofSeconds(5), size)
+                .withTimeout(Duration.ofSeconds(2)).withMaxConcurrentLookups(32), Clock.systemUTC(),
+                LookupCache.background());
     }
 
     private static long usedAfterGc(MemoryMXBean memory) throws InterruptedException {

@@ -53,6 +53,12 @@ class DnsFaultsIT {
     private static final Duration TIMEOUT = Duration.ofMillis(1500);
     static final Duration NEGATIVE_TTL = Duration.ofSeconds(2);
     private static final int MAX_CONCURRENT_LOOKUPS = 2;
+    /** The floor of the positive cache time: the records' TTL, so that they live exactly their TTL. */
+    static final Duration MIN_TTL = Duration.ofSeconds(TTL);
+    /** How late the fixture answers a steady device's TLSA queries: well within the timeout, but felt. */
+    private static final Duration LOOKUP_DELAY = Duration.ofMillis(400);
+    /** The default waiter cap, which this stack leaves as it is. */
+    private static final int MAX_WAITERS = 4;
     /** What a refusal may take at most: the lookup's bound plus 1 s for everything else. */
     private static final Duration WORST_ALLOWED = TIMEOUT.plusSeconds(1);
 
@@ -104,6 +110,7 @@ class DnsFaultsIT {
                 .keycloakOptions(KeycloakOptions.dane(ServerOption.TIMEOUT, TIMEOUT.toMillis()),
                         KeycloakOptions.dane(ServerOption.CACHE_NEGATIVE_TTL, NEGATIVE_TTL.toSeconds()),
                         KeycloakOptions.dane(ServerOption.MAX_CONCURRENT_LOOKUPS, maxConcurrentLookups),
+                        KeycloakOptions.dane(ServerOption.CACHE_MIN_TTL, MIN_TTL.toSeconds()),
                         KeycloakOptions.SEARCHABLE_NAME, KeycloakOptions.METRICS);
         ItConfig.daneRealm().ifPresent(b::realmImport);
         return b;
@@ -231,6 +238,189 @@ class DnsFaultsIT {
         Map<String, Long> refusals = MetricsIT.refusals(metersBefore, metersAfter, "client-dane");
         assertThat(refusals.getOrDefault("DNS_BUSY", 0L)).as("DNS_BUSY refusals: " + refusals).isPositive();
         assertThat(refusals.getOrDefault("DNS_TIMEOUT", 0L)).as("DNS_TIMEOUT refusals: " + refusals).isPositive();
+    }
+
+    @Test
+    void aSteadyClientNeverWaitsForDnsAndARotationIsSeenWithinTheTtlPlusOneLookup() throws Exception {
+        String name = "steady._device.example.test";
+        Issued next = TestPki.leaf("steady-device").build();
+        daneClient(stack.admin(), "steady", name);
+        publish(stack, name, daneEe(key.cert()));
+        dns.slow(name, LOOKUP_DELAY);
+        quiet();
+        assertThat(clientCredentials(stack, device(stack, key), "client_id", "steady").status()).isEqualTo(200);
+
+        Map<String, Double> before = MetricsIT.scrape(stack);
+        List<String> failures = new ArrayList<>();
+        List<String> probes = new ArrayList<>();
+        // zone updates run beside the device (a slow one must not pause its logins); each records when it was done
+        ExecutorService zone = Executors.newSingleThreadExecutor();
+        java.util.concurrent.atomic.AtomicLong bothPublished = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.atomic.AtomicLong removedAt = new java.util.concurrent.atomic.AtomicLong();
+        long everyCacheUpdated = Duration.ofSeconds(TTL).plus(LOOKUP_DELAY).plusMillis(200).toNanos();
+        Issued current = key;
+        long start = System.nanoTime();
+        long lastLogin = start;
+        long longestGap = 0;
+        int logins = 0;
+        int lateProbes = 0;
+        try {
+            for (int tick = 1; tick <= 40; tick++) { // every 0.5 s for 20 s
+                Thread.sleep(Math.max(0, (start + tick * 500_000_000L - System.nanoTime()) / 1_000_000));
+                long now = System.nanoTime();
+                if (tick == 12) { // 6 s: a rotation done right, step 1: publish both keys
+                    zone.submit(() -> {
+                        publish(stack, name, daneEe(key.cert()), daneEe(next.cert()));
+                        bothPublished.set(System.nanoTime());
+                    });
+                } else if (current == key && bothPublished.get() != 0
+                        && now - bothPublished.get() > everyCacheUpdated) { // every cache has both: switch
+                    current = next;
+                    zone.submit(() -> { // and the old key goes
+                        publish(stack, name, daneEe(next.cert()));
+                        removedAt.set(System.nanoTime());
+                    });
+                }
+                TlsHttp.Response r = clientCredentials(stack, device(stack, current), "client_id", "steady");
+                longestGap = Math.max(longestGap, now - lastLogin);
+                lastLogin = now;
+                logins++;
+                if (r.status() != 200) {
+                    failures.add("tick " + tick + ": the device was refused: " + r);
+                }
+                if (removedAt.get() != 0) {
+                    long sent = System.nanoTime();
+                    int status = clientCredentials(stack, device(stack, key), "client_id", "steady").status();
+                    boolean late = sent - removedAt.get() > everyCacheUpdated;
+                    probes.add((sent - removedAt.get()) / 1_000_000 + " ms: " + status);
+                    lateProbes += late ? 1 : 0;
+                    if (status != 401 && (late || status != 200)) {
+                        failures.add("the old key " + (sent - removedAt.get()) / 1_000_000
+                                + " ms after its removal: HTTP " + status);
+                    }
+                }
+            }
+        } finally {
+            zone.shutdown();
+        }
+        Map<String, Double> after = MetricsIT.scrape(stack);
+        dns.set(name, Fault.NONE); // its last refreshes are quick again, for the tests after this one
+
+        double waits = delta(before, after, "keycloak_dane_lookup_waits_total");
+        double refreshes = delta(before, after, "keycloak_dane_lookup_refreshes_total");
+        double refreshFailures = delta(before, after, "keycloak_dane_lookup_refresh_failures_total");
+        System.out.printf("%n[DnsFaultsIT] steady client: TTL %d s, every TLSA answer %d ms late, %d logins in 20 s"
+                        + " (longest gap %d ms): %.0f waited for DNS, %.0f refreshes (%.0f failed); the old key after"
+                        + " its removal: %s%n", TTL, LOOKUP_DELAY.toMillis(), logins, longestGap / 1_000_000, waits,
+                refreshes, refreshFailures, probes);
+        assertThat(failures).isEmpty();
+        assertThat(waits).as("logins after the first that waited for DNS").isZero();
+        assertThat(refreshes).as("background refreshes").isPositive();
+        assertThat(lateProbes).as("old-key probes later than TTL + one lookup after the removal").isGreaterThan(3);
+    }
+
+    @Test
+    void manyRequestsForOneSlowNameFailFastBeyondTheWaiterCapWhileAnotherNameStillLogsIn() throws Exception {
+        String slow = "crowd._device.example.test";
+        String other = "bystander._device.example.test";
+        daneClient(stack.admin(), "crowd", slow);
+        daneClient(stack.admin(), "bystander", other);
+        publish(stack, slow, daneEe(key.cert()));
+        publish(stack, other, daneEe(key.cert()));
+        dns.set(slow, Fault.DROP); // its one lookup runs the whole timeout
+        quiet();
+        int crowd = 16;
+        ExecutorService pool = Executors.newFixedThreadPool(crowd + 1);
+        TlsHttp deviceHttp = device(stack, key);
+        Map<String, Double> before = MetricsIT.scrape(stack);
+        try {
+            java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+            List<Future<long[]>> requests = new ArrayList<>();
+            for (int i = 0; i < crowd; i++) {
+                requests.add(pool.submit(() -> {
+                    go.await();
+                    long t0 = System.nanoTime();
+                    int status = clientCredentials(stack, deviceHttp, "client_id", "crowd").status();
+                    return new long[] {status, (System.nanoTime() - t0) / 1_000_000};
+                }));
+            }
+            go.countDown();
+            Thread.sleep(300); // the crowd is at the slow name's lookup
+            long t0 = System.nanoTime();
+            TlsHttp.Response bystander = clientCredentials(stack, deviceHttp, "client_id", "bystander");
+            long bystanderMillis = (System.nanoTime() - t0) / 1_000_000;
+            List<Long> statuses = new ArrayList<>();
+            List<Long> millis = new ArrayList<>();
+            for (Future<long[]> f : requests) {
+                long[] r = f.get();
+                statuses.add(r[0]);
+                millis.add(r[1]);
+            }
+            Map<String, Double> after = MetricsIT.scrape(stack);
+            Map<String, Long> refusals = MetricsIT.refusals(before, after, "client-dane");
+            double waits = delta(before, after, "keycloak_dane_lookup_waits_total");
+            Collections.sort(millis);
+            System.out.printf("%n[DnsFaultsIT] %d requests at once for one black-holed name (max-waiters-per-name"
+                            + " %d): refusals %s, %.0f waited for DNS, latencies ms %s; another name meanwhile: HTTP"
+                            + " %d in %d ms%n", crowd, MAX_WAITERS, refusals, waits, millis, bystander.status(),
+                    bystanderMillis);
+
+            assertThat(statuses).as("every request for the black-holed name is refused, none with a 5xx")
+                    .containsOnly(401L);
+            assertThat(bystander.status()).as("another name logs in meanwhile: " + bystander).isEqualTo(200);
+            assertThat(refusals.getOrDefault("DNS_BUSY", 0L)).as("fail-fast refusals: " + refusals).isPositive();
+            assertThat(waits).as("requests that waited for DNS: the slow name's lookup, its %d waiters, the other"
+                    + " name's lookup", MAX_WAITERS).isLessThanOrEqualTo(1 + MAX_WAITERS + 1);
+        } finally {
+            pool.shutdownNow();
+            dns.set(slow, Fault.NONE);
+        }
+    }
+
+    @Test
+    void aRecordWithTtlZeroIsCachedForTheFloorNotLookedUpPerLogin() throws Exception {
+        String name = "ttl0._device.example.test";
+        daneClient(stack.admin(), "ttl0", name);
+        stack.knot().replace("example.test", name + ". 0 IN TLSA " + daneEe(key.cert()));
+        dns.set(name, Fault.NONE); // counts its queries from here
+        quiet();
+        long start = System.nanoTime();
+        assertThat(clientCredentials(stack, device(stack, key), "client_id", "ttl0").status()).isEqualTo(200);
+        int firstQueries = dns.queries(name);
+        Map<String, Double> before = MetricsIT.scrape(stack);
+
+        int logins = 0;
+        // within the floor's first half: before any refresh could be due (its last fifth, or three lookup times)
+        while (System.nanoTime() - start < MIN_TTL.toNanos() / 2 || logins < 3) {
+            assertThat(clientCredentials(stack, device(stack, key), "client_id", "ttl0").status()).isEqualTo(200);
+            logins++;
+        }
+        Map<String, Double> after = MetricsIT.scrape(stack);
+
+        int queries = dns.queries(name) - firstQueries;
+        double waits = delta(before, after, "keycloak_dane_lookup_waits_total");
+        double refreshes = delta(before, after, "keycloak_dane_lookup_refreshes_total");
+        System.out.printf("%n[DnsFaultsIT] a TTL-0 record, cache-min-ttl %d s: %d logins after the first sent %d"
+                + " queries (%.0f background refreshes on the node), %.0f waited for DNS%n", MIN_TTL.toSeconds(), logins,
+                queries, refreshes, waits);
+        assertThat(firstQueries).as("the first login queried").isPositive();
+        assertThat(waits).as("logins within the floor that waited for DNS").isZero();
+        assertThat((double) queries).as("queries for %d logins within the floor: refreshes at most", logins)
+                .isLessThanOrEqualTo(refreshes);
+    }
+
+    /** Waits (at most 10 s) until this node runs no lookup, so that a test has the lookup slots to itself. */
+    private static void quiet() throws Exception {
+        long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (MetricsIT.scrape(stack).getOrDefault("keycloak_dane_lookups_in_flight", 0.0) > 0
+                && System.nanoTime() < end) {
+            Thread.sleep(100);
+        }
+    }
+
+    private static double delta(Map<String, Double> before, Map<String, Double> after, String series) {
+        assertThat(after).as("scraped series").containsKey(series);
+        return after.get(series) - before.getOrDefault(series, 0.0);
     }
 
     /** What one 10-second load phase saw. */

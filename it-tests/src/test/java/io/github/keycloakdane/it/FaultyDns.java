@@ -47,6 +47,8 @@ public final class FaultyDns implements AutoCloseable {
         DROP,
         /** The real answer, {@link #delay} late (set it past the lookup timeout). */
         DELAY,
+        /** The real answer, as late as {@link #slow(String, Duration)} said for the name (e.g. within the timeout). */
+        SLOW,
         /** SERVFAIL from the fixture. */
         SERVFAIL,
         /** REFUSED from the fixture. */
@@ -75,6 +77,7 @@ public final class FaultyDns implements AutoCloseable {
     private final ServerSocket tcp;
     private final Map<Name, Fault> faults = new ConcurrentHashMap<>();
     private final Map<Name, AtomicInteger> queries = new ConcurrentHashMap<>();
+    private final Map<Name, Duration> delays = new ConcurrentHashMap<>();
     private volatile Predicate<Message> dropWhen = m -> false;
     private final AtomicInteger droppedByPredicate = new AtomicInteger();
     private final ExecutorService workers = Executors.newCachedThreadPool(r -> {
@@ -115,6 +118,12 @@ public final class FaultyDns implements AutoCloseable {
         Name n = name(name);
         faults.put(n, fault);
         queries.computeIfAbsent(n, k -> new AtomicInteger()).set(0);
+    }
+
+    /** Answers the queries for {@code name} (every type) correctly, {@code delay} late ({@link Fault#SLOW}). */
+    public void slow(String name, Duration delay) {
+        delays.put(name(name), delay);
+        set(name, Fault.SLOW);
     }
 
     /** Also drops every query the predicate selects (e.g. every DNSKEY query), whatever its name. */
@@ -235,6 +244,9 @@ public final class FaultyDns implements AutoCloseable {
                     return forward(queryBytes, true);
                 case DELAY:
                     Thread.sleep(delay.toMillis());
+                    return forward(queryBytes, overTcp);
+                case SLOW:
+                    Thread.sleep(delays.getOrDefault(qname, Duration.ZERO).toMillis());
                     return forward(queryBytes, overTcp);
                 case NONE:
                     return forward(queryBytes, overTcp);

@@ -6,6 +6,7 @@ import io.github.keycloakdane.it.harness.ItConfig;
 import io.github.keycloakdane.it.harness.KeycloakOptions;
 import io.github.keycloakdane.it.harness.Stack;
 import io.github.keycloakdane.it.harness.TlsHttp;
+import io.github.keycloakdane.settings.ServerOption;
 import io.github.keycloakdane.testing.TestPki;
 import io.github.keycloakdane.testing.TestPki.Issued;
 import org.junit.jupiter.api.Test;
@@ -106,7 +107,9 @@ class ClientAuthBenchmark {
                 // client-x509 without a CA subject DN warns on every request, and the nginx lookup logs twice per
                 // certificate it cannot build a chain for (no truststore): quiet, so that the authenticators compare
                 .keycloakOptions("--log-level=INFO,org.keycloak.authentication.authenticators.client:error,"
-                        + "org.keycloak.services.x509:error", KeycloakOptions.METRICS)
+                        + "org.keycloak.services.x509:error", KeycloakOptions.METRICS,
+                        // the cold row's TTL-0 record must stay uncached: no floor under the TTL
+                        KeycloakOptions.dane(ServerOption.CACHE_MIN_TTL, 0))
                 // as the README's production start line (bench.searchable=false: Keycloak's default, no one-carrier
                 // check, no dane_clientid-only requests)
                 .keycloakOptions(searchable ? new String[] {KeycloakOptions.SEARCHABLE_NAME} : new String[0])

@@ -20,7 +20,8 @@ public final class SharedStack implements ParameterResolver {
     /**
      * The run's stack, and the demo's ({@link DemoStack}): the provider jar, the realm-config realm when it exists,
      * Knot with a signed zone (its KSK is the trust anchor) and an unsigned one, in which tests publish with updates;
-     * metrics on (MetricsIT scrapes them).
+     * metrics on (MetricsIT scrapes them); {@code cache-min-ttl=1}, below the tests' record TTL (2 s), so that answers
+     * live their TTL and rotations are seen as soon as the tests expect.
      */
     public static Stack.Builder configuration() {
         Stack.Builder b = Stack.builder().name("stack").provider(ItConfig.daneJar())
@@ -28,6 +29,7 @@ public final class SharedStack implements ParameterResolver {
                 .keycloakOptions(
                         KeycloakOptions.dane(ServerOption.ALLOW_LIST, ".example.test,.unsigned.test"),
                         KeycloakOptions.dane(ServerOption.CACHE_NEGATIVE_TTL, 1),
+                        KeycloakOptions.dane(ServerOption.CACHE_MIN_TTL, 1),
                         KeycloakOptions.SEARCHABLE_NAME, KeycloakOptions.METRICS);
         ItConfig.daneRealm().ifPresent(b::realmImport);
         return b;
