@@ -88,9 +88,12 @@ public enum ServerOption {
         this.help = help;
     }
 
-    /** {@code --spi-dane--default--KEY}: how Keycloak's command line spells it. */
+    /**
+     * {@code --spi-dane--default--KEY}: how the command line of Keycloak 26.3 and later spells it (before 26.3:
+     * {@link SpiSpelling#SINGLE_DASH}).
+     */
     public String spiOption() {
-        return "--spi-dane--default--" + key;
+        return SpiSpelling.DOUBLE_DASH.option(this);
     }
 
     /** {@code --KEY}: how the CLI spells it. */
