@@ -8,8 +8,8 @@ import java.util.Locale;
 
 /**
  * Every server-wide DANE option, written once: its name, type, default and help. Keycloak's option metadata
- * ({@code --spi-dane--default--NAME}), the CLI's flags ({@code --NAME}), the README's option table and the parser
- * ({@link ServerSettings}) all come from here; a test checks the README against {@link #markdownTable()}.
+ * ({@code --spi-dane--default--NAME}), the CLI's flags ({@code --NAME}), docs/CONFIGURATION.md's option table and the parser
+ * ({@link ServerSettings}) all come from here; a test checks that table against {@link #markdownTable()}.
  */
 public enum ServerOption {
 
@@ -113,7 +113,7 @@ public enum ServerOption {
         };
     }
 
-    /** The default as the README says it. */
+    /** The default as docs/CONFIGURATION.md says it. */
     public String defaultText() {
         return defaultValue != null ? "`" + defaultValue + "`" : defaultWithoutValue;
     }
@@ -132,7 +132,7 @@ public enum ServerOption {
         return Arrays.stream(values()).filter(o -> o.cli).toList();
     }
 
-    /** The README's option table: option, default, meaning. */
+    /** docs/CONFIGURATION.md's option table: option, default, meaning. */
     public static String markdownTable() {
         StringBuilder table = new StringBuilder("| option | default | meaning |\n|---|---|---|\n");
         for (ServerOption o : values()) {

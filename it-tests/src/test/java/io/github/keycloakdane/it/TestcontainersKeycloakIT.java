@@ -43,9 +43,10 @@ import static io.github.keycloakdane.it.DaneScenarios.publish;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The provider in a Keycloak container through testcontainers-keycloak, added the way a user adds it (the README
- * shows {@link #withDane} as it is here). The image is built on this machine ({@code scripts/keycloak-image.sh}: no
- * registry is reachable) and the engine has no bridge, so the container shares the host's network
+ * The provider in a Keycloak container through testcontainers-keycloak, added the way a user adds it
+ * (docs/CONTAINERS.md shows {@link #withDane} as it is here), and the repository's Containerfile built on that image
+ * and started optimized. The image is built on this machine ({@code scripts/keycloak-image.sh}: no registry is
+ * reachable) and the engine has no bridge, so the container shares the host's network
  * ({@link HostNetworkKeycloak}): it reaches the shared stack's Knot on 127.0.0.1, and a real nginx on the host
  * forwards the devices' certificates to it. Without a Docker engine the test is skipped and says why:
  * {@link ClientDaneIT} runs the same scenarios against the dist zip.
@@ -192,8 +193,9 @@ class TestcontainersKeycloakIT {
         String snippet = source.substring(source.indexOf(begin) + begin.length(), source.indexOf(end))
                 .replaceAll("(?m)^    ", "");
 
-        assertThat(Files.readString(Path.of("../README.md")))
-                .as("README.md's testcontainers-keycloak snippet; copy it from TestcontainersKeycloakIT:%n%s", snippet)
+        assertThat(Files.readString(Path.of("../docs/CONTAINERS.md")))
+                .as("docs/CONTAINERS.md's testcontainers-keycloak snippet; copy it from TestcontainersKeycloakIT:%n%s",
+                        snippet)
                 .contains(snippet);
         // the options it spells out for readers are the ones the provider and the harness define
         assertThat(snippet).contains(ServerOption.RESOLVER.spiOption() + "=",

@@ -281,7 +281,7 @@ public final class KeycloakServer extends ManagedProcess {
         System.out.printf(Locale.ROOT, "[%s] kc.sh build in %.1f s%n", name(), (System.nanoTime() - t0) / 1e9);
     }
 
-    /** {@code build} and its options as a production build of this harness runs them (and the README shows). */
+    /** {@code build} and its options as a production build of this harness runs them (and docs/PRODUCTION.md shows). */
     public static List<String> productionBuildArguments(List<String> buildTimeOptions) {
         List<String> args = new ArrayList<>(List.of("build"));
         args.addAll(PRODUCTION_BUILD);
