@@ -1,5 +1,6 @@
 package io.github.keycloakdane.it;
 
+import io.github.keycloakdane.it.harness.ItConfig;
 import io.github.keycloakdane.settings.ServerOption;
 import io.github.keycloakdane.settings.SpiSpelling;
 import org.junit.jupiter.api.Test;
@@ -67,5 +68,27 @@ class ReleaseDocsIT {
         assertThat(doc("docs/RELEASE.md")).contains("v" + VERSION, "keycloak-dane-" + VERSION + ".jar");
         assertThat(doc("Containerfile")).contains("ARG KEYCLOAK_VERSION=" + KEYCLOAK + "\n",
                 "keycloak-dane-" + VERSION + ".jar");
+    }
+
+    @Test
+    void theReleaseFilesAreTheBuiltJar() throws Exception {
+        Path release = ItConfig.daneJar().resolveSibling("release");
+        Path jar = release.resolve("keycloak-dane-" + VERSION + ".jar");
+        String sha256 = Files.readString(release.resolve("keycloak-dane-" + VERSION + ".jar.sha256")).strip();
+        byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(jar));
+
+        // sha256sum's format, which sha256sum -c checks
+        assertThat(sha256).isEqualTo(java.util.HexFormat.of().formatHex(digest) + " *" + jar.getFileName());
+        assertThat(Files.mismatch(jar, ItConfig.daneJar())).as("the release jar is the packaged one").isEqualTo(-1);
+        com.fasterxml.jackson.databind.JsonNode sbom = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(release.resolve("keycloak-dane-" + VERSION + ".cdx.json").toFile());
+        assertThat(sbom.path("bomFormat").asText()).isEqualTo("CycloneDX");
+        assertThat(sbom.path("metadata").path("component").path("version").asText()).isEqualTo(VERSION);
+        List<String> components = new ArrayList<>();
+        sbom.path("components").forEach(c -> components.add(c.path("name").asText() + ":" + c.path("version").asText()));
+        // what the jar shades, and nothing Keycloak provides
+        assertThat(components).contains("dnsjava:" + System.getProperty("dnsjava.version"))
+                .anySatisfy(c -> assertThat(c).startsWith("nimbus-jose-jwt:"))
+                .noneSatisfy(c -> assertThat(c).startsWith("keycloak-server-spi"));
     }
 }
