@@ -122,7 +122,9 @@ class TestcontainersKeycloakIT {
         int management = freePort();
         List<String> command = new ArrayList<>(List.of("start", "--optimized", "--http-enabled=true",
                 "--http-host=127.0.0.1", "--http-port=" + port, "--http-management-port=" + management,
-                "--hostname-strict=false", "--import-realm"));
+                "--hostname-strict=false", "--import-realm",
+                // a production build clusters (JGroups): keep its transport on loopback and a port of its own
+                "--cache-embedded-network-bind-address=127.0.0.1", "--cache-embedded-network-bind-port=" + jgroupsPort()));
         command.addAll(KeycloakOptions.behindProxy("127.0.0.1"));
         command.addAll(KeycloakOptions.nginxCertLookupSettings());
         command.addAll(List.of(ServerOption.RESOLVER.spiOption() + "=127.0.0.1:" + stack.knot().port(),
@@ -171,6 +173,20 @@ class TestcontainersKeycloakIT {
         try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
         }
+    }
+
+    /** A free port whose + 50000 (FD_SOCK2's, Keycloak's jgroups.fd.port-offset) is free too. */
+    private static int jgroupsPort() throws java.io.IOException {
+        for (int port = 10000 + java.util.concurrent.ThreadLocalRandom.current().nextInt(5000); port < 15536; port++) {
+            try (java.net.ServerSocket a = new java.net.ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress());
+                 java.net.ServerSocket b = new java.net.ServerSocket(port + 50000, 1,
+                         java.net.InetAddress.getLoopbackAddress())) {
+                return port;
+            } catch (java.io.IOException taken) {
+                // the next one
+            }
+        }
+        throw new java.io.IOException("no free JGroups port pair");
     }
 
     /** A docker CLI command (the engine of DOCKER_HOST, as Testcontainers uses), classic builder, no network. */
