@@ -36,6 +36,8 @@ public class DefaultDaneVerifierProviderFactory implements DaneVerifierProviderF
 
     @Override
     public void init(Config.Scope config) {
+        // before the parse: options Keycloak did not pass on for their spelling are named even if another is bad
+        OptionSpellingCheck.run(option -> config.get(option.key) != null);
         ServerSettings settings = ServerSettings.parse(option -> config.get(option.key));
         DnsTlsaSource source = settings.dnsSource(ServerOption::spiOption);
         verifier = new DaneVerifier(source, settings.allowList(), settings.matchPolicy());

@@ -8,8 +8,8 @@ import java.util.Locale;
 
 /**
  * Every server-wide DANE option, written once: its name, type, default and help. Keycloak's option metadata
- * ({@code --spi-dane--default--NAME}), the CLI's flags ({@code --NAME}), the README's option table and the parser
- * ({@link ServerSettings}) all come from here; a test checks the README against {@link #markdownTable()}.
+ * ({@code --spi-dane--default--NAME}), the CLI's flags ({@code --NAME}), docs/CONFIGURATION.md's option table and the parser
+ * ({@link ServerSettings}) all come from here; a test checks that table against {@link #markdownTable()}.
  */
 public enum ServerOption {
 
@@ -99,9 +99,12 @@ public enum ServerOption {
         this.help = help;
     }
 
-    /** {@code --spi-dane--default--KEY}: how Keycloak's command line spells it. */
+    /**
+     * {@code --spi-dane--default--KEY}: how the command line of Keycloak 26.3 and later spells it (before 26.3:
+     * {@link SpiSpelling#SINGLE_DASH}).
+     */
     public String spiOption() {
-        return "--spi-dane--default--" + key;
+        return SpiSpelling.DOUBLE_DASH.option(this);
     }
 
     /** {@code --KEY}: how the CLI spells it. */
@@ -121,7 +124,7 @@ public enum ServerOption {
         };
     }
 
-    /** The default as the README says it. */
+    /** The default as docs/CONFIGURATION.md says it. */
     public String defaultText() {
         return defaultValue != null ? "`" + defaultValue + "`" : defaultWithoutValue;
     }
@@ -140,7 +143,7 @@ public enum ServerOption {
         return Arrays.stream(values()).filter(o -> o.cli).toList();
     }
 
-    /** The README's option table: option, default, meaning. */
+    /** docs/CONFIGURATION.md's option table: option, default, meaning. */
     public static String markdownTable() {
         StringBuilder table = new StringBuilder("| option | default | meaning |\n|---|---|---|\n");
         for (ServerOption o : values()) {

@@ -45,7 +45,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * What a production admin runs: {@code kc.sh build} then {@code kc.sh start --optimized} on PostgreSQL behind nginx
- * (the options of the README's "Production" section, from {@link KeycloakOptions#productionBuild()} and
+ * (the options of docs/PRODUCTION.md's "The tested build and start lines", from {@link KeycloakOptions#productionBuild()} and
  * {@link KeycloakOptions#production}), first one node, then a second one clustering with it the way Keycloak 26.7
  * does by default (embedded Infinispan, JGroups discovery {@code jdbc-ping} over the shared database), both behind
  * one nginx balancing round robin.
@@ -112,7 +112,7 @@ class ProductionClusterIT {
         }
     }
 
-    /** The runtime options the IT's nodes get: the README's production line with the test's values, and more. */
+    /** The runtime options the IT's nodes get: docs/PRODUCTION.md's production line with the test's values, and more. */
     private static List<String> startOptions() {
         List<String> options = new ArrayList<>(KeycloakOptions.production(nginx.baseUri(), "127.0.0.1",
                 postgres.jdbcUrl(), Postgres.USER, Postgres.PASSWORD, knot.address().getHostString() + ":"
@@ -160,17 +160,17 @@ class ProductionClusterIT {
     @Test
     @Order(2)
     void readmeShowsTheBuildAndStartLinesTheNodesRun() throws IOException {
-        // the nodes run KeycloakOptions.production(...) with this run's values (startOptions), the README the same
+        // the nodes run KeycloakOptions.production(...) with this run's values (startOptions), docs/PRODUCTION.md the same
         // call with placeholders; the harness adds only the per-node listeners and the cluster transport
-        Path readme = ItConfig.daneRealm().orElseThrow().getParent().resolveSibling("README.md");
-        String section = section(Files.readString(readme), "## Production");
+        Path readme = ItConfig.daneRealm().orElseThrow().getParent().resolveSibling("docs/PRODUCTION.md");
+        String section = section(Files.readString(readme), "## The tested build and start lines");
         List<String> commands = new ArrayList<>();
         for (String line : section.replace("\\\n", " ").lines().map(String::strip).toList()) {
             if (line.startsWith("bin/kc.sh ")) {
                 commands.add(line.replaceAll(" +", " "));
             }
         }
-        // the README's placeholders go through the same methods as the IT's values
+        // the doc's placeholders go through the same methods as the IT's values
         List<String> start = KeycloakServer.productionStartArguments(KeycloakOptions.production(
                 URI.create("https://sso.example.com"), "PROXY_IP", "jdbc:postgresql://DB_HOST/keycloak", "keycloak",
                 "DB_PASSWORD", "RESOLVER_IP:53", null));
@@ -395,7 +395,7 @@ class ProductionClusterIT {
     /** The text from the heading to the next heading of the same level. */
     private static String section(String markdown, String heading) {
         int start = markdown.indexOf("\n" + heading + "\n");
-        assertThat(start).as(heading + " in the README").isNotNegative();
+        assertThat(start).as(heading + " in docs/PRODUCTION.md").isNotNegative();
         int end = markdown.indexOf("\n## ", start + heading.length() + 2);
         return markdown.substring(start, end < 0 ? markdown.length() : end);
     }

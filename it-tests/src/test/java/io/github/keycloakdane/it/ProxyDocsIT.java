@@ -19,7 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The proxy documentation says what the tests run: docs/PROXIES.md (and, for nginx, the admin guide) quotes the proxy
  * configuration files verbatim and lists the Keycloak options the ITs start Keycloak with; the configuration files
- * set the headers those options name; the README's proxy table has a row for every lookup. No servers: an IT only because it-tests runs no surefire.
+ * set the headers those options name; docs/PROXIES.md's proxy table has a row for every lookup. No servers: an IT only because it-tests runs no surefire.
  */
 class ProxyDocsIT {
 
@@ -54,8 +54,8 @@ class ProxyDocsIT {
     }
 
     @Test
-    void everyLookupHasAReadmeRow() throws IOException {
-        String readme = doc("README.md");
+    void everyLookupHasATableRow() throws IOException {
+        String readme = doc("docs/PROXIES.md");
         assertThat(OPTIONS.keySet()).allSatisfy(id -> assertThat(readme).contains("| `" + id + "` |"));
         for (ProxyLookupsIT.Lookup lookup : ProxyLookupsIT.Lookup.values()) {
             assertThat(OPTIONS).containsKey(lookup.name().toLowerCase());

@@ -1,5 +1,6 @@
 package io.github.keycloakdane.it.harness;
 
+import io.github.keycloakdane.settings.SpiSpelling;
 import io.github.keycloakdane.testing.TestPki;
 import io.github.keycloakdane.testing.TestPki.Issued;
 import org.keycloak.admin.client.Keycloak;
@@ -78,6 +79,8 @@ public final class KeycloakServer extends ManagedProcess {
         private Duration startTimeout = Duration.ofSeconds(600);
         private List<String> buildOptions;
         private Path distribution = ItConfig.keycloakDist();
+        private SpiSpelling spelling = SpiSpelling.DOUBLE_DASH;
+        private List<String> keycloakConf;
 
         private Builder(String name) {
             this.name = ItConfig.plainName(name);
@@ -96,6 +99,28 @@ public final class KeycloakServer extends ManagedProcess {
          */
         public Builder distribution(Path installation) {
             this.distribution = installation.toAbsolutePath().normalize();
+            return this;
+        }
+
+        /**
+         * How the server's line spells SPI options (default {@link SpiSpelling#DOUBLE_DASH}, Keycloak 26.3 and
+         * later): every {@code --spi-...} option given in the double-dash form is passed in this spelling instead.
+         * With {@link KeycloakLine#distribution()} and {@link KeycloakLine#spelling()} another line runs.
+         */
+        public Builder spelling(SpiSpelling spelling) {
+            this.spelling = spelling;
+            return this;
+        }
+
+        /** Another Keycloak line: its distribution and its spelling of SPI options. */
+        public Builder line(KeycloakLine line) {
+            distribution(line.distribution());
+            return spelling(line.spelling());
+        }
+
+        /** The lines of {@code conf/keycloak.conf} (default: the distribution's file, all comments). */
+        public Builder keycloakConf(List<String> lines) {
+            this.keycloakConf = List.copyOf(lines);
             return this;
         }
 
@@ -181,6 +206,8 @@ public final class KeycloakServer extends ManagedProcess {
     private final Issued httpsCertificate;
     /** null: start-dev. */
     private final List<String> buildOptions;
+    private final SpiSpelling spelling;
+    private final List<String> keycloakConf;
     private int port;
     private int managementPort;
     private int clusterPort;
@@ -196,6 +223,8 @@ public final class KeycloakServer extends ManagedProcess {
         this.httpsCertificate = b.httpsCertificate;
         this.buildOptions = b.buildOptions;
         this.dist = b.distribution;
+        this.spelling = b.spelling;
+        this.keycloakConf = b.keycloakConf;
     }
 
     @Override
@@ -209,6 +238,12 @@ public final class KeycloakServer extends ManagedProcess {
             Files.writeString(marker, wanted);
         }
         deleteTree(home.resolve("data"));
+        Path conf = home.resolve("conf/keycloak.conf");
+        if (keycloakConf != null) {
+            Files.write(conf, keycloakConf);
+        } else if (Files.isRegularFile(dist.resolve("conf/keycloak.conf"))) {
+            Files.copy(dist.resolve("conf/keycloak.conf"), conf, StandardCopyOption.REPLACE_EXISTING);
+        }
         syncProviders(Files.createDirectories(home.resolve("providers")));
         for (Path realm : realmImports) {
             Path importDir = Files.createDirectories(home.resolve("data/import"));
@@ -246,7 +281,7 @@ public final class KeycloakServer extends ManagedProcess {
         System.out.printf(Locale.ROOT, "[%s] kc.sh build in %.1f s%n", name(), (System.nanoTime() - t0) / 1e9);
     }
 
-    /** {@code build} and its options as a production build of this harness runs them (and the README shows). */
+    /** {@code build} and its options as a production build of this harness runs them (and docs/PRODUCTION.md shows). */
     public static List<String> productionBuildArguments(List<String> buildTimeOptions) {
         List<String> args = new ArrayList<>(List.of("build"));
         args.addAll(PRODUCTION_BUILD);
@@ -286,7 +321,10 @@ public final class KeycloakServer extends ManagedProcess {
             cmd.add("--http-port=" + port);
         }
         if (buildOptions == null) {
-            defaults.putAll(Map.of("--db", "dev-mem", "--cache", "local", "--http-management-scheme", "http"));
+            defaults.putAll(Map.of("--db", "dev-mem", "--cache", "local"));
+            if (!KeycloakLine.before(read(dist.resolve("version.txt")), 26, 4)) { // an option since 26.4
+                defaults.put("--http-management-scheme", "http");
+            }
         }
         Set<String> given = callerOptions.stream().map(KeycloakServer::optionName).collect(Collectors.toSet());
         defaults.forEach((k, v) -> {
@@ -297,7 +335,7 @@ public final class KeycloakServer extends ManagedProcess {
         if (!realmImports.isEmpty()) {
             cmd.add("--import-realm");
         }
-        cmd.addAll(callerOptions);
+        callerOptions.forEach(o -> cmd.add(spelling.respell(o)));
         startedAt = System.nanoTime();
         return cmd;
     }

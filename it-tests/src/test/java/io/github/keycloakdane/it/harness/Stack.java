@@ -38,6 +38,10 @@ public final class Stack implements AutoCloseable {
         private Consumer<KnotDns.Builder> knot;
         private String proxyTrustedAddresses = "127.0.0.1";
         private UnaryOperator<InetSocketAddress> dnsInFront = UnaryOperator.identity();
+        private InetSocketAddress resolver;
+        private Path trustAnchors;
+        private KeycloakLine line;
+        private List<String> keycloakConf;
 
         private Builder() {
         }
@@ -97,6 +101,28 @@ public final class Stack implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Use a DNS that runs already instead of a Knot of this stack's own: Keycloak's resolver and trust anchor
+         * options point at it (e.g. the shared stack's Knot, or a validating resolver in front of it).
+         */
+        public Builder dns(InetSocketAddress resolver, Path trustAnchorFile) {
+            this.resolver = resolver;
+            this.trustAnchors = trustAnchorFile;
+            return this;
+        }
+
+        /** Keycloak of another line (its distribution and option spelling) instead of {@code keycloak.version}. */
+        public Builder line(KeycloakLine line) {
+            this.line = line;
+            return this;
+        }
+
+        /** Keycloak's {@code conf/keycloak.conf} lines. */
+        public Builder keycloakConf(String... lines) {
+            this.keycloakConf = List.of(lines);
+            return this;
+        }
+
         public Stack start() throws IOException {
             Stack stack = new Stack();
             try {
@@ -134,6 +160,9 @@ public final class Stack implements AutoCloseable {
             knot = kb.start();
             trustAnchorFile = Files.writeString(dir.resolve("trust-anchors.zone"), knot.trustAnchor());
             options.addAll(KeycloakOptions.dane(b.dnsInFront.apply(knot.address()), trustAnchorFile));
+        } else if (b.resolver != null) {
+            trustAnchorFile = b.trustAnchors;
+            options.addAll(KeycloakOptions.dane(b.dnsInFront.apply(b.resolver), trustAnchorFile));
         }
         options.addAll(KeycloakOptions.nginxCertLookup());
         options.addAll(KeycloakOptions.behindProxy(b.proxyTrustedAddresses));
@@ -142,6 +171,12 @@ public final class Stack implements AutoCloseable {
                 .options(options);
         b.providers.forEach(kb::provider);
         b.realmImports.forEach(kb::realmImport);
+        if (b.line != null) {
+            kb.line(b.line);
+        }
+        if (b.keycloakConf != null) {
+            kb.keycloakConf(b.keycloakConf);
+        }
         keycloak = kb.start();
         nginx = NginxProxy.start(dir.resolve("nginx"), keycloak.baseUri(),
                 TestPki.tlsServer(tlsCa, "127.0.0.1", "localhost"));
