@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -88,6 +89,9 @@ final class TlsResolver implements Resolver {
         if (reused != null) {
             try {
                 return finish(reused, q, reused.exchange(wire));
+            } catch (SocketTimeoutException e) {
+                reused.close();
+                throw e; // the resolver is slow, not gone: no second wait
             } catch (IOException e) {
                 // most likely closed by the resolver while idle (RFC 7766 §6.2.3): one fresh connection
                 reused.close();
@@ -133,6 +137,8 @@ final class TlsResolver implements Resolver {
             tls.setSSLParameters(parameters);
             try {
                 tls.startHandshake();
+            } catch (SocketTimeoutException e) {
+                throw e;
             } catch (IOException e) {
                 throw new IOException("TLS with " + address + " (" + name + ") failed: " + rootMessage(e), e);
             }

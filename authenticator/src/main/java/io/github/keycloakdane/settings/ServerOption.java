@@ -33,8 +33,8 @@ public enum ServerOption {
     TRUST_ANCHORS("trust-anchors", Type.TEXT, null, "the built-in IANA root anchors", "FILE", true,
             "DS or DNSKEY records (zone-file syntax) that DNSSEC is validated to"),
     TRUST_AD("trust-ad", Type.BOOLEAN, "false", null, null, true,
-            "trust the resolver's AD bit instead of validating locally (loopback or secured channel only;"
-                    + " a warning is logged otherwise)"),
+            "trust the resolver's AD bit instead of validating locally (only on loopback or with"
+                    + " `resolver-transport=tls`; a warning is logged otherwise)"),
     TIMEOUT("timeout", Type.INTEGER, Long.toString(DnsSettings.DEFAULT_TIMEOUT.toMillis()), null, "MS", true,
             "bound on one lookup, validation and CNAME links included, in milliseconds"),
     CACHE_MAX_TTL("cache-max-ttl", Type.INTEGER, Long.toString(DnsSettings.DEFAULT_MAX_TTL.toSeconds()), null,

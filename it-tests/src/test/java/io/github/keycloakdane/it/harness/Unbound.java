@@ -3,10 +3,12 @@ package io.github.keycloakdane.it.harness;
 import io.github.keycloakdane.settings.ServerOption;
 import io.github.keycloakdane.testing.TestPki;
 import org.xbill.DNS.DClass;
+import org.xbill.DNS.DNSKEYRecord;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Record;
+import org.xbill.DNS.Section;
 import org.xbill.DNS.SimpleResolver;
 import org.xbill.DNS.Type;
 
@@ -47,6 +49,8 @@ public final class Unbound extends ManagedProcess {
         private final Path workDir;
         private final Map<String, InetSocketAddress> stubs = new LinkedHashMap<>();
         private final StringBuilder anchors = new StringBuilder();
+        private final Map<String, InetSocketAddress> anchorsFrom = new LinkedHashMap<>();
+        private TestPki.Issued ca;
 
         private Builder(Path workDir) {
             this.workDir = workDir;
@@ -64,12 +68,31 @@ public final class Unbound extends ManagedProcess {
             return this;
         }
 
+        /**
+         * The KSKs that {@code server} serves for {@code zone}, read at start (for a stack whose Knot is known only by
+         * its address; trust on first use, fine for a test).
+         */
+        public Builder trustAnchorsFrom(String zone, InetSocketAddress server) {
+            anchorsFrom.put(zone, server);
+            return this;
+        }
+
+        /** The CA that issues the DoT certificate; default: one made for this instance. */
+        public Builder tlsCa(TestPki.Issued issuer) {
+            this.ca = issuer;
+            return this;
+        }
+
         public Unbound start() throws IOException {
             if (stubs.isEmpty()) {
                 throw new IllegalStateException("Unbound needs at least one stub zone");
             }
-            Unbound unbound = new Unbound(workDir, Map.copyOf(stubs), anchors.toString(),
-                    stubs.keySet().iterator().next());
+            StringBuilder all = new StringBuilder(anchors);
+            for (Map.Entry<String, InetSocketAddress> e : anchorsFrom.entrySet()) {
+                all.append(servedKsks(e.getKey(), e.getValue()));
+            }
+            Unbound unbound = new Unbound(workDir, Map.copyOf(stubs), all.toString(),
+                    stubs.keySet().iterator().next(), ca != null ? ca : TestPki.ca("keycloak-dane test resolver CA").build());
             unbound.start();
             return unbound;
         }
@@ -85,16 +108,33 @@ public final class Unbound extends ManagedProcess {
     private final String probeZone;
     private final Path unbound = binary("unbound", "apt-get install unbound");
     private final Path control = binary("unbound-control", "apt-get install unbound");
-    private final TestPki.Issued ca = TestPki.ca("keycloak-dane test resolver CA").build();
-    private final TestPki.Issued server = TestPki.tlsServer(ca, TLS_NAME, "127.0.0.1");
+    private final TestPki.Issued ca;
+    private final TestPki.Issued server;
     private int port;
     private int tlsPort;
 
-    private Unbound(Path workDir, Map<String, InetSocketAddress> stubs, String anchors, String probeZone) {
+    private Unbound(Path workDir, Map<String, InetSocketAddress> stubs, String anchors, String probeZone,
+                    TestPki.Issued ca) {
         super("unbound-" + workDir.getFileName(), workDir, "unbound.out", Duration.ofSeconds(30));
         this.stubs = stubs;
         this.anchors = anchors;
         this.probeZone = probeZone;
+        this.ca = ca;
+        this.server = TestPki.tlsServer(ca, TLS_NAME, "127.0.0.1");
+    }
+
+    private static String servedKsks(String zone, InetSocketAddress server) throws IOException {
+        SimpleResolver r = new SimpleResolver(server);
+        r.setTimeout(Duration.ofSeconds(2));
+        Message m = r.send(Message.newQuery(Record.newRecord(Name.fromString(zone, Name.root), Type.DNSKEY,
+                DClass.IN)));
+        String lines = m.getSection(Section.ANSWER).stream().filter(rec -> rec instanceof DNSKEYRecord k
+                        && (k.getFlags() & DNSKEYRecord.Flags.SEP_KEY) != 0)
+                .map(k -> k.getName() + " IN DNSKEY " + k.rdataToString() + "\n").collect(Collectors.joining());
+        if (lines.isEmpty()) {
+            throw new IOException(server + " serves no KSK for " + zone);
+        }
+        return lines;
     }
 
     @Override
@@ -189,11 +229,22 @@ public final class Unbound extends ManagedProcess {
      * transport, name, CA file and {@code trust-ad=true} (no trust anchors: Unbound validates).
      */
     public List<String> keycloakOptionsDotTrustAd() {
+        List<String> options = new ArrayList<>(List.of(KeycloakOptions.dane(ServerOption.RESOLVER,
+                "127.0.0.1:" + tlsPort)));
+        options.addAll(dotTrustAdOptions(caFile()));
+        return options;
+    }
+
+    /**
+     * The same without the resolver (for a {@link Stack} whose resolver option names {@link #tlsAddress()} through
+     * {@link Stack.Builder#dnsInFront}): DoT checked against the CA in {@code caFile} and {@value #TLS_NAME}, AD bit
+     * believed.
+     */
+    public static List<String> dotTrustAdOptions(Path caFile) {
         return List.of(
-                KeycloakOptions.dane(ServerOption.RESOLVER, "127.0.0.1:" + tlsPort),
                 KeycloakOptions.dane(ServerOption.RESOLVER_TRANSPORT, "tls"),
                 KeycloakOptions.dane(ServerOption.RESOLVER_TLS_NAME, TLS_NAME),
-                KeycloakOptions.dane(ServerOption.RESOLVER_TLS_CA, caFile().toAbsolutePath()),
+                KeycloakOptions.dane(ServerOption.RESOLVER_TLS_CA, caFile.toAbsolutePath()),
                 KeycloakOptions.dane(ServerOption.TRUST_AD, true));
     }
 
