@@ -103,12 +103,16 @@ public record ResolverChannel(Transport transport, String tlsName, List<X509Cert
         if (transport == Transport.UDP) {
             return "over UDP";
         }
-        String trust = !tlsCa.isEmpty() ? tlsCa.size() + " configured CA certificate(s)"
-                : tlsPins.isEmpty() ? "the JVM's trust store" : null;
-        return "over TLS (RFC 7858), certificate checked " + (trust != null ? "against " + trust + " and the name "
-                + (tlsName != null ? tlsName : "of the resolver's address") : "")
-                + (trust != null && !tlsPins.isEmpty() ? ", " : "")
-                + (tlsPins.isEmpty() ? "" : "key pinned (" + tlsPins.size() + " pin(s))");
+        List<String> checks = new ArrayList<>();
+        if (!tlsCa.isEmpty() || tlsPins.isEmpty()) {
+            checks.add("certificate checked against " + (tlsCa.isEmpty() ? "the JVM's trust store"
+                    : tlsCa.size() + " configured CA certificate(s)") + " and the name "
+                    + (tlsName != null ? tlsName : "of the resolver's address"));
+        }
+        if (!tlsPins.isEmpty()) {
+            checks.add("key pinned (" + tlsPins.size() + " pin(s))");
+        }
+        return "over TLS (RFC 7858), " + String.join(", ", checks);
     }
 
     /**

@@ -264,13 +264,6 @@ public final class Unbound extends ManagedProcess {
         return stats().getOrDefault(counter, 0L);
     }
 
-    /** Drops every cached answer, key and negative entry (tests that must see a change before the TTL runs out). */
-    public void flushCaches() throws IOException {
-        run(new ProcessBuilder(control.toString(), "-c", conf().toString(), "flush_zone", "."),
-                Duration.ofSeconds(15));
-        run(new ProcessBuilder(control.toString(), "-c", conf().toString(), "flush_bogus"), Duration.ofSeconds(15));
-    }
-
     private String config() throws IOException {
         List<String> stubLines = new ArrayList<>();
         stubs.forEach((zone, server) -> stubLines.add("stub-zone:\n    name: \"" + zone + "\"\n    stub-addr: "
