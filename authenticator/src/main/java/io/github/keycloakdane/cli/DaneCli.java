@@ -79,7 +79,9 @@ public final class DaneCli {
             """.formatted(ServerOption.ASSERTION_MAX_LIFETIME.defaultValue, optionHelp());
 
     /** The server options the DNS commands take, and those the matching commands take: from {@link ServerOption}. */
-    private static final List<ServerOption> DNS_OPTIONS = List.of(ServerOption.RESOLVER, ServerOption.TRUST_ANCHORS,
+    private static final List<ServerOption> DNS_OPTIONS = List.of(ServerOption.RESOLVER,
+            ServerOption.RESOLVER_TRANSPORT, ServerOption.RESOLVER_TLS_NAME, ServerOption.RESOLVER_TLS_CA,
+            ServerOption.RESOLVER_TLS_PIN, ServerOption.TRUST_ANCHORS,
             ServerOption.TRUST_AD, ServerOption.TIMEOUT);
     private static final List<ServerOption> MATCH_OPTIONS = List.of(ServerOption.EE_NAME_CHECK,
             ServerOption.PKIX_TRUST);

@@ -113,9 +113,14 @@ public record DnsSettings(InetSocketAddress resolver, String trustAnchors, boole
 
     /** Parses {@code HOST}, {@code HOST:PORT}, {@code [V6]} or {@code [V6]:PORT}; the port defaults to 53. */
     public static InetSocketAddress parseResolver(String text) {
+        return parseResolver(text, 53);
+    }
+
+    /** {@link #parseResolver(String)} with another default port (853 for DNS over TLS). */
+    public static InetSocketAddress parseResolver(String text, int defaultPort) {
         String s = text.strip();
         String host = s;
-        int port = 53;
+        int port = defaultPort;
         if (s.startsWith("[")) {
             int close = s.indexOf(']');
             if (close < 0) {

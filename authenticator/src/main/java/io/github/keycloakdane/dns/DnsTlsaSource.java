@@ -14,7 +14,6 @@ import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Resolver;
 import org.xbill.DNS.ResolverConfig;
 import org.xbill.DNS.Section;
-import org.xbill.DNS.SimpleResolver;
 import org.xbill.DNS.TLSARecord;
 import org.xbill.DNS.TXTRecord;
 import org.xbill.DNS.TextParseException;
@@ -54,6 +53,7 @@ public final class DnsTlsaSource implements TlsaSource {
     private static final String UPSTREAM_ERROR = "Response subtype is UNKNOWN";
 
     private final DnsSettings settings;
+    private final ResolverChannel channel;
     private final InetSocketAddress resolverAddress;
     private final Resolver resolver;
     private final LookupCache cache;
@@ -63,33 +63,44 @@ public final class DnsTlsaSource implements TlsaSource {
     }
 
     public DnsTlsaSource(DnsSettings settings, Clock clock) {
-        this(settings, null, clock);
+        this(settings, ResolverChannel.udp(), null, clock);
+    }
+
+    /** Queries travel over {@code channel} (UDP, or DNS over TLS) to the settings' resolver. */
+    public DnsTlsaSource(DnsSettings settings, ResolverChannel channel) {
+        this(settings, channel, null, Clock.systemUTC());
+    }
+
+    DnsTlsaSource(DnsSettings settings, Resolver upstream, Clock clock) {
+        this(settings, ResolverChannel.udp(), upstream, clock);
     }
 
     /**
-     * @param upstream where queries go; null: a {@link SimpleResolver} for the settings' resolver (tests pass an
+     * @param upstream where queries go; null: the channel's resolver for the settings' resolver (tests pass an
      *                 in-process one)
      */
-    DnsTlsaSource(DnsSettings settings, Resolver upstream, Clock clock) {
+    private DnsTlsaSource(DnsSettings settings, ResolverChannel channel, Resolver upstream, Clock clock) {
         this.settings = settings;
+        this.channel = channel;
+        if (settings.resolver() == null && channel.secure()) {
+            throw new IllegalArgumentException("a TLS channel needs a configured resolver");
+        }
         this.resolverAddress = settings.resolver() != null ? settings.resolver() : systemResolver();
         Resolver head = upstream;
         if (head == null) {
-            SimpleResolver simple = new SimpleResolver(resolverAddress);
-            simple.setTimeout(settings.timeout());
+            head = channel.open(resolverAddress, settings.timeout());
             if (settings.trustAd()) {
-                simple.setEDNS(0, 1232, 0, List.of());
+                head.setEDNS(0, 1232, 0, List.of());
             }
-            head = simple;
         }
         // the chaser completes CNAME chains a non-recursive server leaves open (which dnsjava's validator would call
         // bogus) and bounds them, in both modes
         CnameChasingResolver chaser = new CnameChasingResolver(head, MAX_CNAME_LINKS);
         if (settings.trustAd()) {
-            if (!resolverAddress.getAddress().isLoopbackAddress()) {
+            if (!resolverAddress.getAddress().isLoopbackAddress() && !channel.secure()) {
                 LOG.log(System.Logger.Level.WARNING, "DANE: trusting the AD bit of " + resolverAddress
                         + ", which is not on loopback: anyone on the path can forge DNSSEC status."
-                        + " Use local validation (trust-ad=false) unless the channel is secured.");
+                        + " Use local validation (trust-ad=false) or DNS over TLS (resolver-transport=tls).");
             }
             this.resolver = chaser;
         } else {
@@ -118,6 +129,11 @@ public final class DnsTlsaSource implements TlsaSource {
 
     public InetSocketAddress resolverAddress() {
         return resolverAddress;
+    }
+
+    /** How queries travel to {@link #resolverAddress()}. */
+    public ResolverChannel channel() {
+        return channel;
     }
 
     @Override

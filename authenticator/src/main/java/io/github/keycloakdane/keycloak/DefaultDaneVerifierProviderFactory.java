@@ -62,8 +62,8 @@ public class DefaultDaneVerifierProviderFactory implements DaneVerifierProviderF
                     + " a proxy that forwards a client's own %s header lets that client be anyone",
                     ServerOption.TRUST_PROXY_IDENTITY.spiOption(), proxyIdentityHeader, proxyIdentityHeader);
         }
-        LOG.infof("DANE: resolver %s, %s, timeout %d ms, allow list %s, EE name check %s, PKIX usages %s",
-                source.resolverAddress(),
+        LOG.infof("DANE: resolver %s %s, %s, timeout %d ms, allow list %s, EE name check %s, PKIX usages %s",
+                source.resolverAddress(), source.channel().describe(),
                 settings.dns().trustAd() ? "trusting its AD bit" : "validating DNSSEC locally to "
                         + (settings.dns().trustAnchors() == null ? "the IANA root anchors" : "the configured anchors"),
                 settings.dns().timeout().toMillis(), settings.allowList(), settings.matchPolicy().eeNameCheck(),

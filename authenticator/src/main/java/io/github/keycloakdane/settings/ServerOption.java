@@ -15,11 +15,26 @@ public enum ServerOption {
 
     RESOLVER("resolver", Type.TEXT, null, "first nameserver of `/etc/resolv.conf`", "HOST[:PORT]", true,
             "where TLSA queries go"),
+    RESOLVER_TRANSPORT("resolver-transport", Type.TEXT, "udp", null, "udp|tls", true,
+            "how queries travel to `resolver`: `udp` (TCP for a truncated answer), or `tls`, DNS over TLS (RFC 7858;"
+                    + " port 853 unless `resolver` names one) with the resolver's certificate checked; a failed TLS"
+                    + " channel is a failed lookup (`DNS_ERROR`), never a fallback to UDP. With `tls`, `trust-ad=true`"
+                    + " is safe also for a resolver off loopback"),
+    RESOLVER_TLS_NAME("resolver-tls-name", Type.TEXT, null, "the `resolver`'s address", "NAME", true,
+            "`tls`: the name the resolver's certificate must carry in its subjectAltName (a dNSName, or an"
+                    + " iPAddress for an address), checked with the CA; a host name is also sent as SNI"),
+    RESOLVER_TLS_CA("resolver-tls-ca", Type.TEXT, null, "the JVM's trust store (none with a pin alone)", "FILE.pem",
+            true, "`tls`: the CA certificates the resolver's certificate chain must lead to"),
+    RESOLVER_TLS_PIN("resolver-tls-pin", Type.TEXT, null, "none", "BASE64[,BASE64...]", true,
+            "`tls`: comma-separated SHA-256 digests in Base64 of the DER SubjectPublicKeyInfo the resolver's own"
+                    + " certificate must have (docs/PRODUCTION.md shows the openssl command); alone, the"
+                    + " pinned key is the resolver's identity (no CA, no name check); with `resolver-tls-ca`, both"
+                    + " must hold"),
     TRUST_ANCHORS("trust-anchors", Type.TEXT, null, "the built-in IANA root anchors", "FILE", true,
             "DS or DNSKEY records (zone-file syntax) that DNSSEC is validated to"),
     TRUST_AD("trust-ad", Type.BOOLEAN, "false", null, null, true,
-            "trust the resolver's AD bit instead of validating locally (loopback or secured channel only;"
-                    + " a warning is logged otherwise)"),
+            "trust the resolver's AD bit instead of validating locally (only on loopback or with"
+                    + " `resolver-transport=tls`; a warning is logged otherwise)"),
     TIMEOUT("timeout", Type.INTEGER, Long.toString(DnsSettings.DEFAULT_TIMEOUT.toMillis()), null, "MS", true,
             "bound on one lookup, validation and CNAME links included, in milliseconds"),
     CACHE_MAX_TTL("cache-max-ttl", Type.INTEGER, Long.toString(DnsSettings.DEFAULT_MAX_TTL.toSeconds()), null,

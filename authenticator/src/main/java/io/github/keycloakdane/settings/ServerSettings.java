@@ -6,6 +6,7 @@ import io.github.keycloakdane.core.InvalidNameException;
 import io.github.keycloakdane.core.MatchPolicy;
 import io.github.keycloakdane.dns.DnsSettings;
 import io.github.keycloakdane.dns.DnsTlsaSource;
+import io.github.keycloakdane.dns.ResolverChannel;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -16,6 +17,7 @@ import java.security.cert.TrustAnchor;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.regex.Pattern;
@@ -25,7 +27,7 @@ import java.util.regex.Pattern;
  * the CLI) with a message naming the option, not a failure at the first login. Reads values through plain functions,
  * so it needs no running Keycloak.
  */
-public record ServerSettings(DnsSettings dns, AllowList allowList, MatchPolicy matchPolicy,
+public record ServerSettings(DnsSettings dns, ResolverChannel channel, AllowList allowList, MatchPolicy matchPolicy,
                              boolean allowUntrustedCertificateHeader, String proxyIdentityHeader,
                              boolean trustProxyIdentity, Duration assertionMaxLifetime) {
 
@@ -51,9 +53,10 @@ public record ServerSettings(DnsSettings dns, AllowList allowList, MatchPolicy m
         Reader r = new Reader(values, spelling);
         DnsSettings dns = DnsSettings.defaults();
         String resolver = r.text(ServerOption.RESOLVER);
+        ResolverChannel channel = channel(r, resolver != null);
         if (resolver != null) {
             try {
-                dns = dns.withResolver(DnsSettings.parseResolver(resolver));
+                dns = dns.withResolver(DnsSettings.parseResolver(resolver, channel.defaultPort()));
             } catch (IllegalArgumentException e) {
                 throw r.invalid(ServerOption.RESOLVER, e.getMessage());
             }
@@ -111,7 +114,7 @@ public record ServerSettings(DnsSettings dns, AllowList allowList, MatchPolicy m
         if (maxLifetime == 0) {
             throw r.invalid(ServerOption.ASSERTION_MAX_LIFETIME, "must be at least 1");
         }
-        return new ServerSettings(dns, allowList, policy, r.bool(ServerOption.ALLOW_UNTRUSTED_CERTIFICATE_HEADER),
+        return new ServerSettings(dns, channel, allowList, policy, r.bool(ServerOption.ALLOW_UNTRUSTED_CERTIFICATE_HEADER),
                 identityHeader, trustProxyIdentity, Duration.ofSeconds(maxLifetime));
     }
 
@@ -121,11 +124,53 @@ public record ServerSettings(DnsSettings dns, AllowList allowList, MatchPolicy m
      */
     public DnsTlsaSource dnsSource(Function<ServerOption, String> spelling) {
         try {
-            return new DnsTlsaSource(dns);
+            return new DnsTlsaSource(dns, channel);
         } catch (IllegalArgumentException e) {
             ServerOption option = dns.trustAnchors() != null ? ServerOption.TRUST_ANCHORS : ServerOption.RESOLVER;
             throw new IllegalArgumentException(spelling.apply(option) + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The resolver-transport options: TLS settings only with {@code tls}, and {@code tls} only with a resolver. */
+    private static ResolverChannel channel(Reader r, boolean resolverSet) {
+        ResolverChannel.Transport transport;
+        try {
+            transport = ResolverChannel.Transport.parse(r.text(ServerOption.RESOLVER_TRANSPORT));
+        } catch (IllegalArgumentException e) {
+            throw r.invalid(ServerOption.RESOLVER_TRANSPORT, e.getMessage());
+        }
+        String name = r.text(ServerOption.RESOLVER_TLS_NAME);
+        String caFile = r.text(ServerOption.RESOLVER_TLS_CA);
+        String pins = r.text(ServerOption.RESOLVER_TLS_PIN);
+        if (transport == ResolverChannel.Transport.UDP) {
+            for (ServerOption o : new ServerOption[] {ServerOption.RESOLVER_TLS_NAME, ServerOption.RESOLVER_TLS_CA,
+                    ServerOption.RESOLVER_TLS_PIN}) {
+                if (r.text(o) != null) {
+                    throw r.invalid(o, "needs " + r.spelling().apply(ServerOption.RESOLVER_TRANSPORT) + "=tls");
+                }
+            }
+            return ResolverChannel.udp();
+        }
+        if (!resolverSet) {
+            throw r.invalid(ServerOption.RESOLVER_TRANSPORT, "tls needs " + r.spelling().apply(ServerOption.RESOLVER)
+                    + " (the system's resolver has no certificate to check)");
+        }
+        if (name != null && (name.length() > 253 || !name.matches("[A-Za-z0-9.:_-]+"))) {
+            throw r.invalid(ServerOption.RESOLVER_TLS_NAME, "'" + name + "' is not a host name or address");
+        }
+        List<X509Certificate> ca = List.of();
+        if (caFile != null) {
+            ca = r.anchors(ServerOption.RESOLVER_TLS_CA, caFile).stream().map(TrustAnchor::getTrustedCert).toList();
+        }
+        List<byte[]> pinList = List.of();
+        if (pins != null) {
+            try {
+                pinList = ResolverChannel.parsePins(pins);
+            } catch (IllegalArgumentException e) {
+                throw r.invalid(ServerOption.RESOLVER_TLS_PIN, e.getMessage());
+            }
+        }
+        return ResolverChannel.tls(name, ca, pinList);
     }
 
     /** Typed reads of option values, with the option's default and messages in the caller's spelling. */

@@ -1,6 +1,7 @@
 package io.github.keycloakdane.it;
 
 import io.github.keycloakdane.it.harness.KnotDns;
+import io.github.keycloakdane.it.harness.Unbound;
 import io.github.keycloakdane.testing.TestPki;
 import io.github.keycloakdane.testing.TestPki.Issued;
 import org.junit.jupiter.api.AfterAll;
@@ -48,6 +49,33 @@ class CliDnsIT {
         if (knot != null) {
             knot.close();
         }
+    }
+
+    @Test
+    void lookupOverDnsOverTlsThroughUnboundChecksTheResolversCertificate() throws Exception {
+        try (Unbound unbound = Unbound.builder(Path.of("target", "unbound", CliDnsIT.class.getSimpleName()))
+                .stub("example.test", knot.address()).trustAnchors(knot.trustAnchor()).start()) {
+            List<String> dot = List.of("--resolver", "127.0.0.1:" + unbound.tlsAddress().getPort(),
+                    "--resolver-transport", "tls", "--resolver-tls-name", Unbound.TLS_NAME,
+                    "--resolver-tls-ca", unbound.caFile().toString(), "--trust-ad");
+
+            CliRunner.Result secure = CliRunner.run(args("lookup", DEVICE, dot));
+            CliRunner.Result wrongPin = CliRunner.run(args("lookup", DEVICE, dot,
+                    "--resolver-tls-pin", java.util.Base64.getEncoder().encodeToString(new byte[32])));
+
+            assertThat(secure.exitCode()).as(secure.stderr()).isZero();
+            assertThat(secure.stdout()).startsWith(DEVICE + " SECURE").contains("IN TLSA " + daneEe(device.cert()));
+            assertThat(wrongPin.exitCode()).as(wrongPin.stderr()).isEqualTo(1);
+            assertThat(wrongPin.stdout()).startsWith(DEVICE + " NETWORK_ERROR").contains("matches no pin");
+            assertThat(unbound.stat("num.query.tls")).as("the lookups went over DoT").isPositive();
+        }
+    }
+
+    private static String[] args(String command, String name, List<String> options, String... more) {
+        List<String> all = new java.util.ArrayList<>(List.of(command, name));
+        all.addAll(options);
+        all.addAll(List.of(more));
+        return all.toArray(String[]::new);
     }
 
     private static String resolver() {

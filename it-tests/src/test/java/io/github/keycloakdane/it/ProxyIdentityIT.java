@@ -6,15 +6,20 @@ import io.github.keycloakdane.it.harness.ItConfig;
 import io.github.keycloakdane.it.harness.KeycloakOptions;
 import io.github.keycloakdane.it.harness.Stack;
 import io.github.keycloakdane.it.harness.TlsHttp;
+import io.github.keycloakdane.it.harness.Unbound;
 import io.github.keycloakdane.settings.ServerOption;
 import io.github.keycloakdane.testing.TestPki;
 import io.github.keycloakdane.testing.TestPki.Issued;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -50,11 +55,30 @@ class ProxyIdentityIT {
         return b;
     }
 
+    /**
+     * Also the Keycloak line "resolver = a validating resolver over DNS over TLS, its AD bit believed": this
+     * Keycloak asks Unbound (in front of the stack's Knot) over DoT, so the re-verification's lookups go through it.
+     */
     @Test
     void theProxysAssertionIsReVerifiedByDefaultAndBelievedOnlyFromTheTrustedProxy() throws Exception {
         Issued sensor7 = TestPki.leaf("sensor7").build();
         Issued otherKey = TestPki.leaf("sensor7").build();
-        try (Stack stack = stack().start()) {
+        Issued resolverCa = TestPki.ca("proxy-identity resolver CA").build();
+        Path resolverCaFile = TestPki.writePem(Files.createTempFile("resolver-ca", ".pem"),
+                List.of(resolverCa.cert()));
+        Unbound[] unbound = new Unbound[1];
+        Stack.Builder builder = stack(Unbound.dotTrustAdOptions(resolverCaFile).toArray(String[]::new))
+                .dnsInFront(knot -> {
+                    try {
+                        unbound[0] = Unbound.builder(ItConfig.workDir().resolve("proxy-identity-unbound"))
+                                .stub("example.test", knot).trustAnchorsFrom("example.test", knot)
+                                .tlsCa(resolverCa).start();
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                    return unbound[0].tlsAddress();
+                });
+        try (Stack stack = builder.start()) {
             publish(stack, SENSOR7, daneEe(sensor7.cert()));
 
             TlsHttp.Response asserted = fromProxy(stack, "127.0.0.1", SENSOR7, sensor7, Map.of());
@@ -80,6 +104,15 @@ class ProxyIdentityIT {
 
             assertThat(stack.keycloak().log()).contains("takes the identity from the header " + HEADER)
                     .contains("and re-verifies it");
+            // the lookups went to Unbound over TLS, its AD bit believed
+            assertThat(stack.keycloak().log()).contains("over TLS (RFC 7858), certificate checked against 1"
+                    + " configured CA certificate(s) and the name " + Unbound.TLS_NAME, "trusting its AD bit");
+            assertThat(unbound[0].stat("num.query.tls")).isPositive();
+        } finally {
+            if (unbound[0] != null) {
+                unbound[0].close();
+            }
+            Files.deleteIfExists(resolverCaFile);
         }
     }
 
