@@ -36,6 +36,7 @@ class ServerSettingsTest {
         assertThat(config.matchPolicy().eeNameCheck()).isFalse();
         assertThat(config.matchPolicy().pkixEnabled()).isFalse();
         assertThat(config.allowList().admits(DaneName.parse("any.example.com"))).isTrue();
+        assertThat(config.headerlessCertificateLookups()).isEmpty();
     }
 
     @Test
@@ -48,6 +49,7 @@ class ServerSettingsTest {
         options.put("proxy-identity-header", " X-Dane-Authenticated ");
         options.put("trust-proxy-identity", "true");
         options.put("max-concurrent-lookups", "3");
+        options.put("headerless-certificate-lookups", " acme-tls, spiffe.x509 ");
 
         ServerSettings config = ServerSettings.parse(o -> options.get(o.key));
 
@@ -67,6 +69,7 @@ class ServerSettingsTest {
         assertThat(config.proxyIdentityHeader()).isEqualTo("X-Dane-Authenticated");
         assertThat(config.trustProxyIdentity()).isTrue();
         assertThat(config.dns().maxConcurrentLookups()).isEqualTo(3);
+        assertThat(config.headerlessCertificateLookups()).containsExactlyInAnyOrder("acme-tls", "spiffe.x509");
     }
 
     @Test
@@ -101,7 +104,9 @@ class ServerSettingsTest {
             "proxy-identity-header|X Dane",
             "proxy-identity-header|X-Dane:",
             "trust-proxy-identity|yes",
-            "pkix-trust|/nonexistent/ca.pem"})
+            "pkix-trust|/nonexistent/ca.pem",
+            "headerless-certificate-lookups|acme tls",
+            "headerless-certificate-lookups|acme-tls,,other"})
     void aBadValueIsRejectedNamingTheOption(String option, String value) {
         assertThatThrownBy(() -> ServerSettings.parse(o -> o.key.equals(option) ? value : null))
                 .isInstanceOf(IllegalArgumentException.class)
