@@ -37,6 +37,7 @@ public final class Stack implements AutoCloseable {
         private final List<String> keycloakOptions = new ArrayList<>();
         private Consumer<KnotDns.Builder> knot;
         private String proxyTrustedAddresses = "127.0.0.1";
+        private List<String> certificateLookup = KeycloakOptions.nginxCertLookup();
         private UnaryOperator<InetSocketAddress> dnsInFront = UnaryOperator.identity();
 
         private Builder() {
@@ -89,6 +90,15 @@ public final class Stack implements AutoCloseable {
         }
 
         /**
+         * The x509cert-lookup's options instead of {@link KeycloakOptions#nginxCertLookup()} (e.g. a third-party
+         * lookup from a provider jar that reads what nginx sends).
+         */
+        public Builder certificateLookup(List<String> options) {
+            this.certificateLookup = List.copyOf(options);
+            return this;
+        }
+
+        /**
          * Puts something between Keycloak and Knot: called with Knot's address once Knot serves, it returns the
          * address Keycloak's resolver option names (e.g. a fault-injecting DNS fixture forwarding to Knot).
          */
@@ -135,7 +145,7 @@ public final class Stack implements AutoCloseable {
             trustAnchorFile = Files.writeString(dir.resolve("trust-anchors.zone"), knot.trustAnchor());
             options.addAll(KeycloakOptions.dane(b.dnsInFront.apply(knot.address()), trustAnchorFile));
         }
-        options.addAll(KeycloakOptions.nginxCertLookup());
+        options.addAll(b.certificateLookup);
         options.addAll(KeycloakOptions.behindProxy(b.proxyTrustedAddresses));
         options.addAll(b.keycloakOptions);
         KeycloakServer.Builder kb = KeycloakServer.builder(b.name).instanceDir(dir.resolve("keycloak"))
