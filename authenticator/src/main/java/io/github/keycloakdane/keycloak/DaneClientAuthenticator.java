@@ -4,6 +4,7 @@ import io.github.keycloakdane.core.DaneName;
 import io.github.keycloakdane.core.DaneOutcome;
 import io.github.keycloakdane.core.InvalidNameException;
 import io.github.keycloakdane.core.Reason;
+import io.github.keycloakdane.keycloak.client.ClientCarriers;
 import io.github.keycloakdane.settings.ServerOption;
 import jakarta.ws.rs.core.HttpHeaders;
 import org.jboss.logging.Logger;
@@ -14,7 +15,6 @@ import org.keycloak.models.ClientModel;
 import org.keycloak.util.BasicAuthHelper;
 
 import java.util.List;
-import java.util.Map;
 
 /**
  * {@code client-dane}: authenticates a client (no secret) by the DANE identity in its attribute {@code dane.clientid}.
@@ -180,10 +180,13 @@ public class DaneClientAuthenticator extends DaneClientAuthenticatorBase {
         return clients.get(0);
     }
 
-    /** At most two clients carrying the name (one is the answer; two is a collision). */
+    /**
+     * At most two clients carrying the name (one is the answer; two is a collision): from this node's carrier index
+     * when warm, else one indexed query.
+     */
     private static List<ClientModel> clientsCarrying(ClientAuthenticationFlowContext context, DaneName name) {
-        return context.getSession().clients().searchClientsByAttributes(context.getRealm(),
-                Map.of(DaneNames.CLIENT_ATTRIBUTE, name.value()), 0, 2).toList();
+        return ClientCarriers.carrying(context.getSession(), context.getRealm(), name,
+                context.getSession().getProvider(DaneVerifierProvider.class).carrierIndex());
     }
 
     /**

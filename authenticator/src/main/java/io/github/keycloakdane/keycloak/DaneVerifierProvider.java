@@ -2,6 +2,7 @@ package io.github.keycloakdane.keycloak;
 
 import io.github.keycloakdane.core.DaneVerifier;
 import io.github.keycloakdane.dns.DnsTlsaSource;
+import io.github.keycloakdane.keycloak.client.CarrierIndex;
 import org.keycloak.provider.Provider;
 
 /**
@@ -23,6 +24,9 @@ public interface DaneVerifierProvider extends Provider {
 
     /** Whether the client attribute {@code dane.clientid} is searchable, so a client can be found by name alone. */
     boolean clientNameSearchable();
+
+    /** This node's index of which clients carry which {@code dane.clientid} (no database query when warm). */
+    CarrierIndex carrierIndex();
 
     /** {@code proxy-identity-header}: where a DANE-aware proxy passes the identity it authenticated, or null. */
     String proxyIdentityHeader();

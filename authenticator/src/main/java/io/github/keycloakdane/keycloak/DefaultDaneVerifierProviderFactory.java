@@ -2,6 +2,8 @@ package io.github.keycloakdane.keycloak;
 
 import io.github.keycloakdane.core.DaneVerifier;
 import io.github.keycloakdane.dns.DnsTlsaSource;
+import io.github.keycloakdane.keycloak.client.CarrierIndex;
+import io.github.keycloakdane.keycloak.client.ClientCarriers;
 import io.github.keycloakdane.settings.ServerOption;
 import io.github.keycloakdane.settings.ServerSettings;
 import org.eclipse.microprofile.config.ConfigProvider;
@@ -28,8 +30,10 @@ public class DefaultDaneVerifierProviderFactory implements DaneVerifierProviderF
     private volatile DaneVerifier verifier;
     private volatile DnsTlsaSource source;
     private volatile boolean allowUntrustedCertificateHeader;
+    private volatile java.util.Set<String> headerlessCertificateLookups;
     private volatile String untrustedCertificateSource;
     private volatile boolean clientNameSearchable;
+    private volatile CarrierIndex carrierIndex = new CarrierIndex(false);
     private volatile String proxyIdentityHeader;
     private volatile boolean trustProxyIdentity;
     private volatile java.time.Duration assertionMaxLifetime;
@@ -45,6 +49,11 @@ public class DefaultDaneVerifierProviderFactory implements DaneVerifierProviderF
         // once per node, before any request: meters exist (at zero) from the start
         DaneMetrics.register(source);
         allowUntrustedCertificateHeader = settings.allowUntrustedCertificateHeader();
+        headerlessCertificateLookups = settings.headerlessCertificateLookups();
+        String headerlessProblem = DeploymentChecks.impossibleHeaderlessLookups(headerlessCertificateLookups);
+        if (headerlessProblem != null) {
+            throw new IllegalArgumentException(headerlessProblem);
+        }
         proxyIdentityHeader = settings.proxyIdentityHeader();
         trustProxyIdentity = settings.trustProxyIdentity();
         assertionMaxLifetime = settings.assertionMaxLifetime();
@@ -76,6 +85,7 @@ public class DefaultDaneVerifierProviderFactory implements DaneVerifierProviderF
         DnsTlsaSource dns = source;
         String untrusted = untrustedCertificateSource;
         boolean searchable = clientNameSearchable;
+        CarrierIndex carriers = carrierIndex;
         String identityHeader = proxyIdentityHeader;
         boolean trustIdentity = trustProxyIdentity;
         java.time.Duration maxLifetime = assertionMaxLifetime;
@@ -101,6 +111,11 @@ public class DefaultDaneVerifierProviderFactory implements DaneVerifierProviderF
             }
 
             @Override
+            public CarrierIndex carrierIndex() {
+                return carriers;
+            }
+
+            @Override
             public String proxyIdentityHeader() {
                 return identityHeader;
             }
@@ -122,12 +137,13 @@ public class DefaultDaneVerifierProviderFactory implements DaneVerifierProviderF
     public void postInit(KeycloakSessionFactory factory) {
         ProviderFactory<X509ClientCertificateLookup> lookup = factory.getProviderFactory(X509ClientCertificateLookup.class);
         String trustedAddresses = trustedProxyAddresses();
-        untrustedCertificateSource = DeploymentChecks.untrustedCertificateSource(
-                lookup == null ? null : lookup.getId(), trustedAddresses, allowUntrustedCertificateHeader);
+        String lookupId = lookup == null ? null : lookup.getId();
+        untrustedCertificateSource = DeploymentChecks.untrustedCertificateSource(lookupId,
+                headerlessCertificateLookups, trustedAddresses, allowUntrustedCertificateHeader);
         if (untrustedCertificateSource != null) {
             LOG.errorf("DANE refuses every client and user on this node: %s", untrustedCertificateSource);
-        } else if (allowUntrustedCertificateHeader && lookup != null
-                && DeploymentChecks.HEADER_LOOKUPS.contains(lookup.getId())
+        } else if (allowUntrustedCertificateHeader
+                && DeploymentChecks.isHeaderLookup(lookupId, headerlessCertificateLookups)
                 && (trustedAddresses == null || trustedAddresses.isBlank())) {
             LOG.warnf("DANE: the '%s' lookup's certificate header is believed from any address (%s=true):"
                     + " only the proxy may reach this node", lookup.getId(),
@@ -142,7 +158,10 @@ public class DefaultDaneVerifierProviderFactory implements DaneVerifierProviderF
                     + " --spi-client--jpa--searchable-attributes=%s to find clients by name with an indexed query",
                     DaneNames.PARAMETER, DaneNames.CLIENT_ATTRIBUTE, DaneNames.CLIENT_ATTRIBUTE);
         }
-        factory.register(new ClientNameListener());
+        if (clientNameSearchable) {
+            carrierIndex = ClientCarriers.start(factory);
+        }
+        factory.register(new ClientNameListener(clientNameSearchable, carrierIndex));
     }
 
     private static String trustedProxyAddresses() {

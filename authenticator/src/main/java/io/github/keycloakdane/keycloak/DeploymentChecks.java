@@ -2,6 +2,7 @@ package io.github.keycloakdane.keycloak;
 
 import io.github.keycloakdane.settings.ServerOption;
 
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -10,12 +11,38 @@ import java.util.Set;
  */
 final class DeploymentChecks {
 
-    /** The x509cert-lookup providers of Keycloak 26.7 that read the certificate from a request header. */
-    static final Set<String> HEADER_LOOKUPS = Set.of("nginx", "haproxy", "apache", "traefik", "envoy", "rfc9440");
+    /** Keycloak's own lookup: the certificate of the TLS connection Keycloak itself terminates, never a header. */
+    static final String TLS_LOOKUP = "default";
+
+    /** The x509cert-lookup providers of Keycloak 26.7 known to read the certificate from a request header. */
+    static final Set<String> KNOWN_HEADER_LOOKUPS = Set.of("nginx", "haproxy", "apache", "traefik", "envoy",
+            "rfc9440");
 
     static final String PROXY_TRUSTED_ADDRESSES = "--proxy-trusted-addresses";
 
     private DeploymentChecks() {
+    }
+
+    /**
+     * Whether the lookup may read the certificate from a request header: every lookup but Keycloak's own
+     * {@value #TLS_LOOKUP}, unless the admin declares it headerless ({@code headerless-certificate-lookups}). An
+     * unknown (third-party) lookup is believed to be header-based, so a header nobody vouches for fails closed.
+     */
+    static boolean isHeaderLookup(String lookupId, Set<String> headerless) {
+        return lookupId != null && !TLS_LOOKUP.equals(lookupId) && !headerless.contains(lookupId);
+    }
+
+    /**
+     * Why {@code headerless-certificate-lookups} cannot be believed as configured, or null: a lookup of Keycloak's
+     * that reads a header cannot be declared headerless (that would switch the check below off for it).
+     */
+    static String impossibleHeaderlessLookups(Set<String> headerless) {
+        List<String> known = headerless.stream().filter(KNOWN_HEADER_LOOKUPS::contains).sorted().toList();
+        if (known.isEmpty()) {
+            return null;
+        }
+        return ServerOption.HEADERLESS_CERTIFICATE_LOOKUPS.spiOption() + ": " + String.join(", ", known)
+                + (known.size() == 1 ? " reads" : " read") + " the client certificate from a request header";
     }
 
     /**
@@ -25,15 +52,21 @@ final class DeploymentChecks {
      * nothing but the device's public certificate.
      *
      * @param lookupId         the active x509cert-lookup provider
+     * @param headerless       the lookups the admin declares headerless ({@code headerless-certificate-lookups})
      * @param trustedAddresses the value of {@code proxy-trusted-addresses}, or null when unset
      * @param acknowledged     the operator set {@code allow-untrusted-certificate-header=true}
      */
-    static String untrustedCertificateSource(String lookupId, String trustedAddresses, boolean acknowledged) {
-        if (acknowledged || lookupId == null || !HEADER_LOOKUPS.contains(lookupId)
+    static String untrustedCertificateSource(String lookupId, Set<String> headerless, String trustedAddresses,
+                                             boolean acknowledged) {
+        if (acknowledged || !isHeaderLookup(lookupId, headerless)
                 || (trustedAddresses != null && !trustedAddresses.isBlank())) {
             return null;
         }
-        return "the x509cert-lookup '" + lookupId + "' reads the client certificate from a request header, but "
+        String which = KNOWN_HEADER_LOOKUPS.contains(lookupId) ? "reads the client certificate from a request header"
+                : "is not Keycloak's own TLS lookup, so it is taken to read the client certificate from a request"
+                + " header (if it does not, declare it with "
+                + ServerOption.HEADERLESS_CERTIFICATE_LOOKUPS.spiOption() + "=" + lookupId + ")";
+        return "the x509cert-lookup '" + lookupId + "' " + which + ", but "
                 + PROXY_TRUSTED_ADDRESSES + " is not set, so Keycloak believes that header from anyone who can reach"
                 + " it: set " + PROXY_TRUSTED_ADDRESSES + " to the proxy's addresses, or acknowledge with "
                 + ServerOption.ALLOW_UNTRUSTED_CERTIFICATE_HEADER.spiOption() + "=true (only when"

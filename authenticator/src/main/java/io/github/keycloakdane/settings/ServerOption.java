@@ -69,6 +69,11 @@ public enum ServerOption {
     ALLOW_UNTRUSTED_CERTIFICATE_HEADER("allow-untrusted-certificate-header", Type.BOOLEAN, "false", null, null, false,
             "believe a header lookup's certificate although `--proxy-trusted-addresses` is unset; without it DANE"
                     + " refuses everyone in that configuration (only when nothing but the proxy can reach Keycloak)"),
+    HEADERLESS_CERTIFICATE_LOOKUPS("headerless-certificate-lookups", Type.TEXT, null,
+            "none (every lookup but `default` is header-based)", "IDS", false,
+            "comma-separated `x509cert-lookup` provider ids that do not read the certificate from a request header"
+                    + " (e.g. a third-party lookup that takes it from the TLS layer); every other lookup but `default`"
+                    + " is treated as header-based, so without `--proxy-trusted-addresses` DANE refuses everyone"),
     PROXY_IDENTITY_HEADER("proxy-identity-header", Type.TEXT, null, "none (no DANE-aware proxy)", "HEADER", false,
             "the header in which a DANE-aware proxy passes the `dane_clientid` it authenticated; `client-dane` takes"
                     + " the identity from it, honoured only from `--proxy-trusted-addresses` (refused from elsewhere)"

@@ -29,10 +29,14 @@ import java.util.regex.Pattern;
  */
 public record ServerSettings(DnsSettings dns, ResolverChannel channel, AllowList allowList, MatchPolicy matchPolicy,
                              boolean allowUntrustedCertificateHeader, String proxyIdentityHeader,
-                             boolean trustProxyIdentity, Duration assertionMaxLifetime) {
+                             boolean trustProxyIdentity, Duration assertionMaxLifetime,
+                             Set<String> headerlessCertificateLookups) {
 
     /** An HTTP field name (RFC 9110 token), at most 100 characters. */
     private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}");
+
+    /** An SPI provider id as an admin writes it: letters, digits, {@code - _ .}, at most 100 characters. */
+    private static final Pattern PROVIDER_ID = Pattern.compile("[A-Za-z0-9._-]{1,100}");
 
     /** Whether {@code name} can be an HTTP header's name. */
     public static boolean isHeaderName(String name) {
@@ -114,8 +118,21 @@ public record ServerSettings(DnsSettings dns, ResolverChannel channel, AllowList
         if (maxLifetime == 0) {
             throw r.invalid(ServerOption.ASSERTION_MAX_LIFETIME, "must be at least 1");
         }
-        return new ServerSettings(dns, channel, allowList, policy, r.bool(ServerOption.ALLOW_UNTRUSTED_CERTIFICATE_HEADER),
-                identityHeader, trustProxyIdentity, Duration.ofSeconds(maxLifetime));
+        Set<String> headerless = new LinkedHashSet<>();
+        String lookups = r.text(ServerOption.HEADERLESS_CERTIFICATE_LOOKUPS);
+        if (lookups != null) {
+            for (String id : lookups.split(",")) {
+                String stripped = id.strip();
+                if (!PROVIDER_ID.matcher(stripped).matches()) {
+                    throw r.invalid(ServerOption.HEADERLESS_CERTIFICATE_LOOKUPS, "'" + stripped
+                            + "' is not an x509cert-lookup provider id");
+                }
+                headerless.add(stripped);
+            }
+        }
+        return new ServerSettings(dns, channel, allowList, policy,
+                r.bool(ServerOption.ALLOW_UNTRUSTED_CERTIFICATE_HEADER), identityHeader, trustProxyIdentity,
+                Duration.ofSeconds(maxLifetime), Set.copyOf(headerless));
     }
 
     /**

@@ -38,6 +38,7 @@ class ServerSettingsTest {
         assertThat(config.matchPolicy().eeNameCheck()).isFalse();
         assertThat(config.matchPolicy().pkixEnabled()).isFalse();
         assertThat(config.allowList().admits(DaneName.parse("any.example.com"))).isTrue();
+        assertThat(config.headerlessCertificateLookups()).isEmpty();
     }
 
     @Test
@@ -52,6 +53,7 @@ class ServerSettingsTest {
         options.put("max-concurrent-lookups", "3");
         options.put("cache-min-ttl", "0");
         options.put("max-waiters-per-name", "9");
+        options.put("headerless-certificate-lookups", " acme-tls, spiffe.x509 ");
 
         ServerSettings config = ServerSettings.parse(o -> options.get(o.key));
 
@@ -73,6 +75,7 @@ class ServerSettingsTest {
         assertThat(config.dns().maxConcurrentLookups()).isEqualTo(3);
         assertThat(config.dns().minTtl()).isZero();
         assertThat(config.dns().maxWaitersPerName()).isEqualTo(9);
+        assertThat(config.headerlessCertificateLookups()).containsExactlyInAnyOrder("acme-tls", "spiffe.x509");
     }
 
     @Test
@@ -109,7 +112,9 @@ class ServerSettingsTest {
             "proxy-identity-header|X Dane",
             "proxy-identity-header|X-Dane:",
             "trust-proxy-identity|yes",
-            "pkix-trust|/nonexistent/ca.pem"})
+            "pkix-trust|/nonexistent/ca.pem",
+            "headerless-certificate-lookups|acme tls",
+            "headerless-certificate-lookups|acme-tls,,other"})
     void aBadValueIsRejectedNamingTheOption(String option, String value) {
         assertThatThrownBy(() -> ServerSettings.parse(o -> o.key.equals(option) ? value : null))
                 .isInstanceOf(IllegalArgumentException.class)

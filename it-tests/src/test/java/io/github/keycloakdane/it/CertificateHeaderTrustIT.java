@@ -15,6 +15,8 @@ import java.net.InetAddress;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -28,18 +30,22 @@ import static io.github.keycloakdane.it.DaneScenarios.publish;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * A header lookup (nginx) with {@code proxy-trusted-addresses} unset: Keycloak then believes the certificate header
- * from anyone who reaches it, so DANE refuses everyone and says why at start, unless the operator acknowledges it.
- * This stack also leaves {@code dane.clientid} unsearchable: a client that sends only its name is refused. Its own
- * Keycloak, started twice in one directory (the second start needs no re-augmentation).
+ * A header lookup with {@code proxy-trusted-addresses} unset: Keycloak then believes the certificate header from
+ * anyone who reaches it, so DANE refuses everyone and says why at start, unless the operator acknowledges it. The
+ * lookup is a third party's ({@link ThirdPartyLookup}, compiled at test time into a provider jar of its own), which
+ * DANE cannot know to be header-based from its id: every lookup but Keycloak's own TLS lookup {@code default} is
+ * taken to be (Keycloak's six header lookups are checked the same way, {@code DeploymentChecksTest}). This stack also
+ * leaves {@code dane.clientid} unsearchable: a client that sends only its name is refused. Its own Keycloak, started
+ * twice in one directory (the second start needs no re-augmentation).
  */
 class CertificateHeaderTrustIT {
 
     /** realm-config's client sensor7. */
     private static final String SENSOR7 = "sensor7._device.example.test";
 
-    private static Stack.Builder stack() {
-        Stack.Builder b = Stack.builder().name("header-trust").provider(ItConfig.daneJar())
+    private static Stack.Builder stack(Path lookupJar) {
+        Stack.Builder b = Stack.builder().name("header-trust").provider(ItConfig.daneJar()).provider(lookupJar)
+                .certificateLookup(ThirdPartyLookup.options())
                 .knot(k -> k.signedZone("example.test", "")).proxyTrustedAddresses(null);
         ItConfig.daneRealm().ifPresent(b::realmImport);
         return b;
@@ -48,7 +54,8 @@ class CertificateHeaderTrustIT {
     @Test
     void withoutTrustedProxyAddressesDaneRefusesEveryoneUnlessTheOperatorAcknowledgesIt() throws Exception {
         Issued sensor7 = TestPki.leaf("sensor7").build();
-        try (Stack stack = stack().start()) {
+        Path lookupJar = ThirdPartyLookup.jar(Files.createDirectories(ItConfig.workDir().resolve("acme-lookup")));
+        try (Stack stack = stack(lookupJar).start()) {
             publish(stack, SENSOR7, daneEe(sensor7.cert()));
             Instant since = Instant.now();
 
@@ -58,7 +65,16 @@ class CertificateHeaderTrustIT {
             JsonNode refused = event(stack, "CLIENT_LOGIN_ERROR", SENSOR7, since).orElseThrow();
             assertThat(refused.path("details").path("dane_reason").asText()).isEqualTo("UNTRUSTED_CERTIFICATE_HEADER");
             assertThat(stack.keycloak().log()).contains("DANE refuses every client and user on this node",
-                    "--proxy-trusted-addresses", "--spi-dane--default--allow-untrusted-certificate-header=true");
+                    "'" + ThirdPartyLookup.ID + "'", "--proxy-trusted-addresses",
+                    "--spi-dane--default--allow-untrusted-certificate-header=true",
+                    "--spi-dane--default--headerless-certificate-lookups=" + ThirdPartyLookup.ID);
+
+            // the exposure itself: the device's public certificate in the header, straight to Keycloak, no key
+            since = Instant.now();
+            TlsHttp.Response forged = forgedStraightToKeycloak(stack, sensor7);
+            assertThat(forged.status()).as(forged.toString()).isEqualTo(401);
+            assertThat(event(stack, "CLIENT_LOGIN_ERROR", SENSOR7, since).orElseThrow().path("details")
+                    .path("dane_reason").asText()).isEqualTo("UNTRUSTED_CERTIFICATE_HEADER");
 
             // the same configuration also has no searchable dane.clientid: finding a client by name alone is refused
             since = Instant.now();
@@ -69,7 +85,7 @@ class CertificateHeaderTrustIT {
             assertThat(stack.keycloak().log()).contains("--spi-client--jpa--searchable-attributes=dane.clientid");
         }
 
-        try (Stack stack = stack().keycloakOptions(KeycloakOptions.dane(
+        try (Stack stack = stack(lookupJar).keycloakOptions(KeycloakOptions.dane(
                 ServerOption.ALLOW_UNTRUSTED_CERTIFICATE_HEADER, true)).start()) {
             publish(stack, SENSOR7, daneEe(sensor7.cert()));
 

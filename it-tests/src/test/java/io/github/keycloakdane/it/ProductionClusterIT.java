@@ -334,6 +334,84 @@ class ProductionClusterIT {
         assertThat(upstreamAddress(lines.get(before + 1))).as("the replay on node B").isEqualTo(hostPort(nodeB));
     }
 
+    @Test
+    @Order(7)
+    void aSecondCarrierAddedBehindNodeAsBackIsRefusedOnNodeBAtOnceOnEveryPath() throws Exception {
+        cluster();
+        String twin = "twin._device.example.test";
+        Issued device = TestPki.leaf("twin").build();
+        publish(twin, device);
+        daneClient(nodeA.admin(), "twin-a", twin);
+        daneClient(nodeA.admin(), "twin-b", "twin-b._device.example.test");
+        String twinB = nodeB.admin().realm(REALM).clients().findByClientId("twin-b").get(0).getId();
+        // node B holds twin-b in its realm cache and twin's one carrier in its carrier index
+        assertThat(nodeB.admin().realm(REALM).clients().get(twinB).toRepresentation().getAttributes())
+                .containsEntry("dane.clientid", "twin-b._device.example.test");
+        for (int i = 0; i < 2; i++) {
+            assertThat(clientCredentials(device(device), 1, "client_id", "twin-a").status()).isEqualTo(200);
+            assertThat(clientCredentials(device(device), 1, "dane_clientid", twin).status()).isEqualTo(200);
+        }
+
+        // warm logins ask the database nothing about client attributes (PostgreSQL's own counters) ...
+        long scans = clientAttributeScans();
+        for (int i = 0; i < 3; i++) {
+            assertThat(clientCredentials(device(device), 1, "client_id", "twin-a").status()).isEqualTo(200);
+            assertThat(clientCredentials(device(device), 1, "dane_clientid", twin).status()).isEqualTo(200);
+        }
+        assertThat(clientAttributeScans()).as("client_attributes scans during 6 warm logins on node B")
+                .isEqualTo(scans);
+        // ... while a name nobody carries is one indexed query each time (the counters do see the query)
+        assertThat(clientCredentials(device(device), 1, "dane_clientid", "nobody._device.example.test").status())
+                .isEqualTo(401);
+        assertThat(clientAttributeScans()).as("after a login for a name nobody carries").isGreaterThan(scans);
+
+        // the second carrier, written to the database behind Keycloak's back, then the realm cache cleared on A
+        postgres.sql("UPDATE client_attributes SET value = '" + twin + "' WHERE client_id = '" + twinB
+                + "' AND name = 'dane.clientid'");
+        nodeA.admin().realm(REALM).clearRealmCache();
+        // once Keycloak's own realm cache on B has heard of it (B's copy of twin-b is gone) ...
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!twin.equals(nodeB.admin().realm(REALM).clients().get(twinB).toRepresentation().getAttributes()
+                .get("dane.clientid"))) {
+            assertThat(System.nanoTime()).as("node B's realm cache cleared").isLessThan(deadline);
+            Thread.sleep(50);
+        }
+        // ... the very next logins on B refuse both paths, without a DNS query
+        long queries = knotQueries();
+        java.time.Instant since = java.time.Instant.now();
+        TlsHttp.Response byClientId = clientCredentials(device(device), 1, "client_id", "twin-a");
+        TlsHttp.Response byName = clientCredentials(device(device), 1, "dane_clientid", twin);
+        TlsHttp.Response onA = clientCredentials(device(device), 0, "client_id", "twin-a");
+
+        assertThat(byClientId.status()).as("node B, client_id: " + byClientId).isEqualTo(401);
+        assertThat(byName.status()).as("node B, dane_clientid: " + byName).isEqualTo(401);
+        assertThat(onA.status()).as("node A: " + onA).isEqualTo(401);
+        assertThat(knotQueries()).isEqualTo(queries);
+        List<com.fasterxml.jackson.databind.JsonNode> refused = DaneScenarios.events(nodeB.admin().realm(REALM),
+                        "CLIENT_LOGIN_ERROR").stream()
+                .filter(e -> e.path("time").asLong() >= since.toEpochMilli())
+                .filter(e -> twin.equals(e.path("details").path("dane_clientid").asText())).toList();
+        assertThat(refused).hasSize(3).allSatisfy(e -> {
+            assertThat(e.path("details").path("dane_reason").asText()).isEqualTo("AMBIGUOUS_IDENTITY");
+            assertThat(e.path("details").path("dane_detail").asText()).contains("twin-a", "twin-b");
+        });
+    }
+
+    /**
+     * Sequential and index scans of Keycloak's {@code client_attributes} table so far, once every Keycloak backend's
+     * statistics have reached PostgreSQL (a backend reports them at most once a second, when idle).
+     */
+    private static long clientAttributeScans() throws Exception {
+        Thread.sleep(2500);
+        return Long.parseLong(postgres.sql("SELECT coalesce(seq_scan, 0) + coalesce(idx_scan, 0) FROM"
+                + " pg_stat_user_tables WHERE relname = 'client_attributes'"));
+    }
+
+    private static long knotQueries() throws IOException {
+        return knot.stats().entrySet().stream().filter(e -> e.getKey().startsWith("mod-stats.request-protocol["))
+                .mapToLong(Map.Entry::getValue).sum();
+    }
+
     // ------------------------------------------------------------------------------------------------ helpers
 
     private static void publish(String owner, Issued cert) {

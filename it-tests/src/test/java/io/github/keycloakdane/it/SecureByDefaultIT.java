@@ -193,30 +193,37 @@ class SecureByDefaultIT {
     // --------------------------------------------------------------------------------------------- ambiguity (3)
 
     @Test
-    void twoClientsCarryingOneNameAreRefusedOnEveryPathWithoutADnsQuery() throws Exception {
+    void aSecondClientCarryingANameIsRefusedWhenTheAdminSavesIt() throws Exception {
         String twin = "twin._device.example.test";
         Issued twinDevice = TestPki.leaf("twin").build();
         publish(stack, twin, daneEe(twinDevice.cert()));
         daneClient(admin, "sbd-twin-a", twin);
-        daneClient(admin, "sbd-twin-b", twin);
-        TlsHttp http = device(stack, twinDevice);
-        long queriesBefore = knotQueries(stack);
-        Instant since = Instant.now();
+        daneClient(admin, "sbd-twin-c", "twin-c._device.example.test");
 
+        TlsHttp.Response second = adminRequest("POST", "/" + REALM + "/clients", Map.of("clientId", "sbd-twin-b",
+                "clientAuthenticatorType", "client-dane", "attributes", Map.of("dane.clientid", "Twin._device.Example.test.")));
+        JsonNode other = client("sbd-twin-c").orElseThrow();
+        ((com.fasterxml.jackson.databind.node.ObjectNode) other.path("attributes")).put("dane.clientid", twin);
+        TlsHttp.Response renamed = adminRequest("PUT", "/" + REALM + "/clients/" + other.path("id").asText(), other);
+
+        // what the admin console shows: HTTP 400 with the message, nothing saved
+        assertThat(second.status()).as(second.toString()).isEqualTo(400);
+        assertThat(second.json().path("error_description").asText()).contains("dane.clientid of client sbd-twin-b",
+                twin + " is already the dane.clientid of client sbd-twin-a");
+        assertThat(client("sbd-twin-b")).isEmpty();
+        assertThat(renamed.status()).as(renamed.toString()).isEqualTo(400);
+        assertThat(renamed.json().path("error_description").asText()).contains("dane.clientid of client sbd-twin-c",
+                "client sbd-twin-a");
+        assertThat(client("sbd-twin-c").orElseThrow().path("attributes").path("dane.clientid").asText())
+                .isEqualTo("twin-c._device.example.test");
+        // the one carrier is not ambiguous: it authenticates on both paths
+        TlsHttp http = device(stack, twinDevice);
         TlsHttp.Response byClientId = clientCredentials(stack, http, "client_id", "sbd-twin-a");
         TlsHttp.Response byName = clientCredentials(stack, http, "dane_clientid", twin);
-
-        assertThat(byClientId.status()).as(byClientId.toString()).isEqualTo(401);
-        assertThat(byName.status()).as(byName.toString()).isEqualTo(401);
-        assertThat(knotQueries(stack)).isEqualTo(queriesBefore);
-        List<JsonNode> errors = events(admin.realm(REALM), "CLIENT_LOGIN_ERROR").stream()
-                .filter(e -> e.path("time").asLong() >= since.toEpochMilli())
-                .filter(e -> twin.equals(e.path("details").path("dane_clientid").asText())).toList();
-        assertThat(errors).hasSize(2).allSatisfy(e -> {
-            assertThat(e.path("details").path("dane_reason").asText()).isEqualTo("AMBIGUOUS_IDENTITY");
-            assertThat(e.path("details").path("dane_detail").asText()).contains("sbd-twin-a", "sbd-twin-b");
-        });
-        assertThat(stack.keycloak().log()).contains("all carry dane.clientid " + twin);
+        assertThat(byClientId.status()).as(byClientId.toString()).isEqualTo(200);
+        assertThat(byName.status()).as(byName.toString()).isEqualTo(200);
+        // two carriers stored all the same (two saves at one moment, data from before) are refused at every login:
+        // ProductionClusterIT.aSecondCarrierAddedBehindNodeAsBackIsRefusedOnNodeBAtOnceOnEveryPath, on PostgreSQL
     }
 
     @Test

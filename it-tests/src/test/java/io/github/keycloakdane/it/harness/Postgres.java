@@ -120,6 +120,16 @@ public final class Postgres extends ManagedProcess {
                 "-U", "postgres", "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-q", "-c", sql));
     }
 
+    /**
+     * One SQL statement on Keycloak's database as the superuser (a test's edit behind Keycloak's back, or a look at
+     * the statistics views); returns the rows unaligned, without headers, one per line.
+     */
+    public String sql(String statement) throws IOException {
+        return run(new ProcessBuilder(asPostgres(bin.resolve("psql").toString(), "-h", data().toString(), "-p",
+                Integer.toString(port), "-U", "postgres", "-d", DATABASE, "-v", "ON_ERROR_STOP=1", "-q", "-A", "-t",
+                "-c", statement)).directory(data().toFile()), Duration.ofSeconds(60)).strip();
+    }
+
     private static List<String> asPostgres(String... command) {
         List<String> cmd = new ArrayList<>();
         if (ROOT) {

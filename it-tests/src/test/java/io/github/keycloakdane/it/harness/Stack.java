@@ -37,6 +37,7 @@ public final class Stack implements AutoCloseable {
         private final List<String> keycloakOptions = new ArrayList<>();
         private Consumer<KnotDns.Builder> knot;
         private String proxyTrustedAddresses = "127.0.0.1";
+        private List<String> certificateLookup = KeycloakOptions.nginxCertLookup();
         private UnaryOperator<InetSocketAddress> dnsInFront = UnaryOperator.identity();
         private InetSocketAddress resolver;
         private Path trustAnchors;
@@ -89,6 +90,15 @@ public final class Stack implements AutoCloseable {
          */
         public Builder proxyTrustedAddresses(String addresses) {
             this.proxyTrustedAddresses = addresses;
+            return this;
+        }
+
+        /**
+         * The x509cert-lookup's options instead of {@link KeycloakOptions#nginxCertLookup()} (e.g. a third-party
+         * lookup from a provider jar that reads what nginx sends).
+         */
+        public Builder certificateLookup(List<String> options) {
+            this.certificateLookup = List.copyOf(options);
             return this;
         }
 
@@ -164,7 +174,7 @@ public final class Stack implements AutoCloseable {
             trustAnchorFile = b.trustAnchors;
             options.addAll(KeycloakOptions.dane(b.dnsInFront.apply(b.resolver), trustAnchorFile));
         }
-        options.addAll(KeycloakOptions.nginxCertLookup());
+        options.addAll(b.certificateLookup);
         options.addAll(KeycloakOptions.behindProxy(b.proxyTrustedAddresses));
         options.addAll(b.keycloakOptions);
         KeycloakServer.Builder kb = KeycloakServer.builder(b.name).instanceDir(dir.resolve("keycloak"))
