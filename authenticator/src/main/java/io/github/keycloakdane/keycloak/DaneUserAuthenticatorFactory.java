@@ -62,7 +62,8 @@ public class DaneUserAuthenticatorFactory implements AuthenticatorFactory, State
                 .type(ProviderConfigProperty.MULTIVALUED_STRING_TYPE)
                 .helpText("Names this execution accepts: exact names, '*.parent' (exactly one label in front) or"
                         + " '.domain' (any name below, never the domain itself). Empty: no restriction beyond the"
-                        + " server-wide list and the user mapping; not allowed with user mapping 'username'.")
+                        + " server-wide list and the user mapping; not allowed with user mapping 'username' or 'domain-user' (with"
+                        + " 'domain-user': the partners' _user names, e.g. _user.partner.example).")
                 .add()
                 .property().name(DaneUserAuthenticatorConfig.IDENTITY_SOURCE).label("Identity source")
                 .type(ProviderConfigProperty.LIST_TYPE)
