@@ -254,7 +254,7 @@ public class DaneUserAuthenticator implements Authenticator {
             return;
         }
         if (user == null) {
-            user = DomainUsers.provision(context.getSession(), context.getRealm(), person);
+            user = DomainUsers.provision(context.getSession(), context.getRealm(), person, chain.get(0));
             LOG.infof("auth-dane: provisioned user %s (%s) of realm %s for a verified domain user", user.getId(),
                     SafeText.name(person.address()), context.getRealm().getName());
         }
@@ -280,7 +280,8 @@ public class DaneUserAuthenticator implements Authenticator {
         if (!candidates.users().isEmpty()) {
             return candidates.users().get(0);
         }
-        UserModel user = DomainUsers.provision(context.getSession(), context.getRealm(), person);
+        UserModel user = DomainUsers.provision(context.getSession(), context.getRealm(), person,
+                ClientCertificates.chain(context.getSession()).stream().findFirst().orElse(null));
         LOG.infof("auth-dane: provisioned user %s (%s) of realm %s for a verified domain user", user.getId(),
                 SafeText.name(address), context.getRealm().getName());
         return user;

@@ -101,6 +101,7 @@ public final class TestPki {
         private final List<String> dnsNames = new ArrayList<>();
         private final List<GeneralName> otherSans = new ArrayList<>();
         private boolean emptyNames;
+        private String subjectDn;
 
         private Builder(String commonName, boolean ca) {
             this.commonName = commonName;
@@ -157,6 +158,12 @@ public final class TestPki {
             return this;
         }
 
+        /** The subject DN in RFC 4514 syntax with BouncyCastle's keywords (GIVENNAME, SURNAME, ...), not CN=name. */
+        public Builder subject(String dn) {
+            this.subjectDn = dn;
+            return this;
+        }
+
         /** rfc822Name SAN entries (email addresses). */
         public Builder emails(String... mailboxes) {
             for (String m : mailboxes) {
@@ -186,7 +193,7 @@ public final class TestPki {
             try {
                 KeyPair subjectKeys = keyPair != null ? keyPair : TestPki.keyPair(keyType);
                 X500Name subject = emptyNames ? new X500Name(new org.bouncycastle.asn1.x500.RDN[0])
-                        : new X500Name("CN=" + commonName);
+                        : new X500Name(subjectDn != null ? subjectDn : "CN=" + commonName);
                 X500Name issuerName = issuer == null ? subject
                         : new X500Name(issuer.cert().getSubjectX500Principal().getName());
                 PrivateKey signingKey = issuer == null ? subjectKeys.getPrivate() : issuer.keyPair().getPrivate();

@@ -133,7 +133,8 @@ class DomainUsersIT {
 
     @Test
     void aPersonSignsInByRfc822NameAndIsProvisionedOnceTheSameUserOnTheSecondSignIn() {
-        Issued alice = TestPki.leaf("Alice").issuer(caA).dnsNames(A).emails("Alice@" + A).build();
+        Issued alice = TestPki.leaf("Alice").subject("CN=Alice Partner,GIVENNAME=Alice,SURNAME=Partner").issuer(caA)
+                .dnsNames(A).emails("Alice@" + A).build();
 
         TlsHttp.Response first = grant(PORTAL, alice);
         TlsHttp.Response second = grant(PORTAL, alice);
@@ -150,12 +151,15 @@ class DomainUsersIT {
         assertThat(provisioned.getId()).isEqualTo(one.getSubject());
         assertThat(provisioned.getEmail()).isEqualTo("alice@" + A);
         assertThat(provisioned.isEmailVerified()).isTrue();
+        assertThat(provisioned.getFirstName()).as("the subject's givenName").isEqualTo("Alice");
+        assertThat(provisioned.getLastName()).as("the subject's surname").isEqualTo("Partner");
         assertThat(stack.admin().realm(REALM).users().searchByAttributes("dane_user:alice@" + A)).hasSize(1);
     }
 
     @Test
     void aPersonSignsInByOtherNameUidInTheBrowserAfterConfirming() throws Exception {
-        Issued bob = TestPki.leaf("Bob").issuer(caB).dnsNames(B).otherNameUid("bob").build();
+        Issued bob = TestPki.leaf("Bob").subject("CN=Bob Partner,GIVENNAME=Bob,SURNAME=Partner").issuer(caB)
+                .dnsNames(B).otherNameUid("bob").build();
         URI redirect = URI.create(stack.baseUri() + "/dane-callback");
         String authorize = stack.realmUri(REALM) + "/protocol/openid-connect/auth?client_id=" + PORTAL
                 + "&response_type=code&scope=openid&redirect_uri=" + redirect;
@@ -271,8 +275,8 @@ class DomainUsersIT {
     @Test
     void anAddressThatMapsToTwoUsersIsRefusedWithoutAnyDnsQuery() throws Exception {
         createUser(Map.of("username", "erin@" + A, "enabled", true, "firstName", "Erin", "lastName", "One"));
-        createUser(Map.of("username", "erin-two", "enabled", true, "email", "erin@" + A, "emailVerified", true,
-                "firstName", "Erin", "lastName", "Two"));
+        createUser(Map.of("username", "erin-two", "enabled", true, "firstName", "Erin", "lastName", "Two",
+                "attributes", Map.of("dane_user", List.of("erin@" + A))));
         Issued erin = TestPki.leaf("Erin").issuer(caA).dnsNames(A).emails("erin@" + A).build();
         long queries = knotQueries(stack);
         Instant since = Instant.now();

@@ -1,12 +1,18 @@
 package io.github.keycloakdane.keycloak.user;
 
 import io.github.keycloakdane.core.DomainUser;
+import io.github.keycloakdane.core.SafeText;
 import io.github.keycloakdane.keycloak.DaneNames;
 import org.keycloak.models.KeycloakSession;
 import org.keycloak.models.ModelDuplicateException;
 import org.keycloak.models.RealmModel;
 import org.keycloak.models.UserModel;
 
+import javax.naming.InvalidNameException;
+import javax.naming.ldap.LdapName;
+import javax.naming.ldap.Rdn;
+import javax.security.auth.x500.X500Principal;
+import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -72,14 +78,52 @@ public final class DomainUsers {
 
     /**
      * A new, enabled user for a verified domain user: username and verified email {@code uid@domain}, attribute
-     * {@value #ATTRIBUTE} the same, the way Keycloak's first broker login makes a brokered user.
+     * {@value #ATTRIBUTE} the same, first and last name from the leaf's subject givenName and surname when it has
+     * them, the way Keycloak's first broker login makes a brokered user. Whatever else the realm's user profile
+     * requires, Keycloak asks for in the browser (its verify-profile action).
      */
-    public static UserModel provision(KeycloakSession session, RealmModel realm, DomainUser person) {
+    public static UserModel provision(KeycloakSession session, RealmModel realm, DomainUser person,
+                                      X509Certificate leaf) {
         UserModel user = session.users().addUser(realm, person.address());
         user.setEnabled(true);
         user.setEmail(person.address());
         user.setEmailVerified(true);
         user.setSingleAttribute(ATTRIBUTE, person.address());
+        Map<String, String> names = subjectNames(leaf);
+        if (names.get(GIVEN_NAME) != null) {
+            user.setFirstName(names.get(GIVEN_NAME));
+        }
+        if (names.get(SURNAME) != null) {
+            user.setLastName(names.get(SURNAME));
+        }
         return user;
+    }
+
+    private static final String GIVEN_NAME = "GIVENNAME";
+    private static final String SURNAME = "SURNAME";
+    /** The longest name taken over: Keycloak's user profile allows 255 characters. */
+    private static final int MAX_NAME = 255;
+
+    /** givenName (2.5.4.42) and surname (2.5.4.4) of the leaf's subject, each its first value, bounded and cleaned. */
+    static Map<String, String> subjectNames(X509Certificate leaf) {
+        Map<String, String> out = new LinkedHashMap<>();
+        if (leaf == null) {
+            return out;
+        }
+        try {
+            String dn = leaf.getSubjectX500Principal().getName(X500Principal.RFC2253,
+                    Map.of("2.5.4.42", GIVEN_NAME, "2.5.4.4", SURNAME));
+            for (Rdn rdn : new LdapName(dn).getRdns()) {
+                String type = rdn.getType().toUpperCase(java.util.Locale.ROOT);
+                if ((type.equals(GIVEN_NAME) || type.equals(SURNAME)) && rdn.getValue() instanceof String v
+                        && !v.isBlank()) {
+                    String clean = SafeText.bounded(v.strip(), MAX_NAME);
+                    out.merge(type, clean, (first, later) -> first);
+                }
+            }
+        } catch (InvalidNameException | RuntimeException e) {
+            // no names then: the realm's user profile asks the person
+        }
+        return out;
     }
 }
