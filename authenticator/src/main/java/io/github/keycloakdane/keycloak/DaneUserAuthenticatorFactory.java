@@ -107,7 +107,8 @@ public class DaneUserAuthenticatorFactory implements AuthenticatorFactory, State
                 .type(ProviderConfigProperty.BOOLEAN_TYPE).defaultValue("false")
                 .helpText("With user mapping 'domain-user': a person of an allowed domain whom no user matches yet"
                         + " is created at the first sign-in (username and verified email uid@domain, attribute"
-                        + " dane_user), after the certificate is verified; later sign-ins find that user.")
+                        + " dane_user, names from the subject's givenName and surname), after the certificate is"
+                        + " verified; later sign-ins find that user.")
                 .add()
                 .build();
     }
