@@ -233,6 +233,17 @@
         step('DNS lookup', 'not made: ' + d.lookup.why);
       }
     }
+    if (d.domainUser) {
+      // a domain's user name (_user.DOMAIN) with a person's certificate: which uid, which user
+      step('Domain user', d.domainUser.valid ? d.domainUser.address + ' (uid ' + d.domainUser.uid + ')'
+        : 'the certificate names no user of this domain: ' + d.domainUser.why);
+      if (d.domainUser.users) {
+        step('Users of that address', d.domainUser.ambiguous ? 'ambiguous: ' + d.domainUser.ambiguous
+          : d.domainUser.users.length ? carriers(d.domainUser.users, identities && identities.users, 'username')
+            : 'none (provisioned at the first sign-in where the execution provisions users)');
+      }
+      if (d.domainUser.usersHidden) step('Users of that address', d.domainUser.usersHidden);
+    }
     if (d.match) {
       step('Match', d.match.authenticated ? d.match.record + ' at depth ' + d.match.depth
         : d.match.reason + (d.match.detail ? ': ' + d.match.detail : ''));

@@ -37,7 +37,13 @@ public final class DaneMatcher {
         if (usable.isEmpty()) {
             return noUsableRecords(records, policy);
         }
-        Input in = new Input(identity, chain, usable, policy, Date.from(policy.clock().instant()), new Failures());
+        // a domain's user CA certifies DOMAIN, the parent of _user.DOMAIN; anything else is never in a user's leaf
+        DaneName leafName = policy.domainUsers() ? DomainUser.domainOf(identity) : identity;
+        if (leafName == null) {
+            return MatchResult.fail(Reason.INVALID_NAME, identity + " is not a domain's user name (_user.DOMAIN)");
+        }
+        Input in = new Input(identity, leafName, chain, usable, policy, Date.from(policy.clock().instant()),
+                new Failures());
         MatchResult result = endEntity(in);
         if (result == null) {
             result = trustAnchorInChain(in);
@@ -80,8 +86,8 @@ public final class DaneMatcher {
     }
 
     /** One match attempt's inputs, and the failures seen so far. */
-    private record Input(DaneName identity, List<X509Certificate> chain, List<TlsaRecord> usable, MatchPolicy policy,
-                         Date now, Failures failures) {
+    private record Input(DaneName identity, DaneName leafName, List<X509Certificate> chain, List<TlsaRecord> usable,
+                         MatchPolicy policy, Date now, Failures failures) {
         X509Certificate leaf() {
             return chain.get(0);
         }
@@ -195,6 +201,9 @@ public final class DaneMatcher {
             if (r.usage().isPkix() && !policy.pkixEnabled()) {
                 continue;
             }
+            if (policy.domainUsers() && r.usage() != CertUsage.DANE_TA) {
+                continue; // a domain publishes its users' CA at _user.DOMAIN, never a person's own key
+            }
             if (r.matchingType() != MatchingType.FULL
                     && r.matchingType().strength < strongest.get(usageAndSelector(r))) {
                 continue;
@@ -207,7 +216,9 @@ public final class DaneMatcher {
     private static MatchResult noUsableRecords(Collection<TlsaRecord> records, MatchPolicy policy) {
         return MatchResult.fail(Reason.NO_USABLE_RECORDS, records.isEmpty() ? "the TLSA RRset is empty"
                 : "none of the " + records.size() + " records is usable"
-                + (policy.pkixEnabled() ? "" : " (PKIX-TA/PKIX-EE need a PKIX trust store)"));
+                + (policy.domainUsers() ? " (a domain's user CA is published as DANE-TA, 2 x x; other usages do not"
+                        + " apply at a _user name)"
+                        : policy.pkixEnabled() ? "" : " (PKIX-TA/PKIX-EE need a PKIX trust store)"));
     }
 
     /** The digest-agility group of a record: its usage and selector (each an octet on the wire). */
@@ -216,7 +227,7 @@ public final class DaneMatcher {
     }
 
     private static MatchResult nameChecked(TlsaRecord r, int depth, String pathError, Input in) {
-        DaneName identity = in.identity;
+        DaneName identity = in.leafName;
         X509Certificate leaf = in.leaf();
         Failures failures = in.failures;
         if (pathError != null) {

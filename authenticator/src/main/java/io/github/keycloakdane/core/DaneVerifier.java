@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.function.Function;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 /**
  * Ties the DANE steps together in the order that keeps untrusted input cheap: name syntax, allow list and certificate
@@ -114,14 +115,56 @@ public final class DaneVerifier {
         });
     }
 
+    /**
+     * What {@link #verifyDomainUser} decided.
+     *
+     * @param user the domain user the leaf certifies: set whenever the leaf was read (also when DNS or the match
+     *             refused it), null when a check before it failed
+     */
+    public record DomainUserOutcome(DaneOutcome outcome, DomainUser user) {
+        public boolean authenticated() {
+            return outcome.authenticated() && user != null;
+        }
+    }
+
+    /**
+     * A person certified by their domain ({@link DomainUser}): {@code userName} is {@code _user.DOMAIN}. Allow lists
+     * (this verifier's and {@code additional}) → certificate present → the leaf names one user of DOMAIN (no I/O) →
+     * DNS → a DANE-TA record at {@code _user.DOMAIN} matches a CA that issued the leaf ({@link MatchPolicy#forDomainUsers}).
+     */
+    public DomainUserOutcome verifyDomainUser(DaneName userName, List<X509Certificate> chain, AllowList additional) {
+        boolean presented = chain != null && !chain.isEmpty() && chain.stream().noneMatch(Objects::isNull);
+        DomainUser[] user = new DomainUser[1];
+        MatchPolicy domainPolicy = policy.forDomainUsers();
+        DaneOutcome outcome = verify(userName, additional, presented, "no client certificate was presented", () -> {
+            try {
+                user[0] = DomainUser.of(userName, chain.get(0));
+                return null;
+            } catch (DomainUser.DomainUserException e) {
+                return DaneOutcome.rejected(userName.value(), null, e.reason(), e.getMessage());
+            }
+        }, records -> DaneMatcher.match(userName, chain, records, domainPolicy));
+        return new DomainUserOutcome(outcome, user[0]);
+    }
+
     /** The steps shared by chains and bare keys; {@code matcher} is the last, pure one. */
     private DaneOutcome verify(DaneName name, AllowList additional, boolean presented, String notPresented,
                                Function<List<TlsaRecord>, MatchResult> matcher) {
+        return verify(name, additional, presented, notPresented, () -> null, matcher);
+    }
+
+    /** {@code beforeDns}: a last check without I/O, returning a refusal or null. */
+    private DaneOutcome verify(DaneName name, AllowList additional, boolean presented, String notPresented,
+                               Supplier<DaneOutcome> beforeDns, Function<List<TlsaRecord>, MatchResult> matcher) {
         if (!allowList.admits(name) || (additional != null && !additional.admits(name))) {
             return DaneOutcome.rejected(name.value(), null, Reason.NOT_ALLOWED, name + " is not on the allow list");
         }
         if (!presented) {
             return DaneOutcome.rejected(name.value(), null, Reason.NO_CERTIFICATE, notPresented);
+        }
+        DaneOutcome refused = beforeDns.get();
+        if (refused != null) {
+            return refused;
         }
         TlsaLookup lookup;
         try {

@@ -36,6 +36,12 @@ public enum Reason {
     NAME_MISMATCH,
     /** A record matched a trust anchor, but the path from it to the leaf does not validate. */
     CHAIN_INVALID,
+    /**
+     * Domain users ({@code _user.DOMAIN}): the certificate names no valid user of the domain: no otherName uid and no
+     * email address of the domain, an email address of another domain, two different uids, or a uid with {@code @},
+     * white space, control characters or more than 64 characters; no DNS query was made.
+     */
+    USER_ID_INVALID,
     /** No user is mapped to the name; no DNS query was made. */
     UNKNOWN_USER,
     /** The user mapped to the name is disabled; no DNS query was made. */

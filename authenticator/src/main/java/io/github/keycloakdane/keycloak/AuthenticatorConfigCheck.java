@@ -35,7 +35,7 @@ public class AuthenticatorConfigCheck implements ContainerRequestFilter {
     private static final List<String> KEYS = List.of(DaneUserAuthenticatorConfig.ALLOW_LIST,
             DaneUserAuthenticatorConfig.IDENTITY_SOURCE, DaneUserAuthenticatorConfig.IDENTITY_HEADER,
             DaneUserAuthenticatorConfig.USER_MAPPING, DaneUserAuthenticatorConfig.USER_ATTRIBUTE,
-            DaneUserAuthenticatorConfig.CONFIRMATION_PAGE);
+            DaneUserAuthenticatorConfig.CONFIRMATION_PAGE, DaneUserAuthenticatorConfig.PROVISION_USERS);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @Override

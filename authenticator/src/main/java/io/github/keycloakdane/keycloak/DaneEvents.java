@@ -17,6 +17,8 @@ public final class DaneEvents {
     public static final String RECORD = "dane_record";
     public static final String REASON = "dane_reason";
     public static final String DETAIL = "dane_detail";
+    /** A domain user's address {@code uid@domain} (auth-dane, user mapping {@code domain-user}). */
+    public static final String USER = DaneNames.USER;
 
     private DaneEvents() {
     }
@@ -33,7 +35,7 @@ public final class DaneEvents {
 
     /** Takes the DANE details off a builder that goes on to record another method's outcome. */
     public static void clear(EventBuilder event) {
-        for (String key : new String[] {CLIENT_ID, DNSSEC, RECORD, REASON, DETAIL}) {
+        for (String key : new String[] {CLIENT_ID, DNSSEC, RECORD, REASON, DETAIL, USER}) {
             event.removeDetail(key);
         }
     }

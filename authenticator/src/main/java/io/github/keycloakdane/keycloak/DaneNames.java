@@ -13,6 +13,11 @@ public final class DaneNames {
      * detail, and the default user attribute. One name for one fact, wherever it appears.
      */
     public static final String PARAMETER = "dane_clientid";
+    /**
+     * {@code dane_user}: a domain user's address {@code uid@domain}: the user-session note and so the token claim,
+     * the event detail, and the user attribute that maps a person onto a user (user mapping {@code domain-user}).
+     */
+    public static final String USER = "dane_user";
     /** The client attribute holding a {@code client-dane} client's DANE identity. */
     public static final String CLIENT_ATTRIBUTE = "dane.clientid";
 

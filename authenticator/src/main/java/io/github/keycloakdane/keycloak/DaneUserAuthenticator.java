@@ -4,8 +4,13 @@ import io.github.keycloakdane.core.AllowList;
 import io.github.keycloakdane.core.Certificates;
 import io.github.keycloakdane.core.DaneName;
 import io.github.keycloakdane.core.DaneOutcome;
+import io.github.keycloakdane.core.DaneVerifier.DomainUserOutcome;
+import io.github.keycloakdane.core.DomainUser;
 import io.github.keycloakdane.core.InvalidNameException;
 import io.github.keycloakdane.core.Reason;
+import io.github.keycloakdane.core.SafeText;
+import io.github.keycloakdane.keycloak.DaneUserAuthenticatorConfig.UserMapping;
+import io.github.keycloakdane.keycloak.user.DomainUsers;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.jboss.logging.Logger;
@@ -37,6 +42,7 @@ public class DaneUserAuthenticator implements Authenticator {
     static final String CONFIRM_TEMPLATE = "dane-confirm.ftl";
     private static final String VERIFIED_NAME = "dane.verified-name";
     private static final String VERIFIED_USER = "dane.verified-user";
+    private static final String VERIFIED_ADDRESS = "dane.verified-address";
     private static final String DIRECT_GRANT_FLOW_PATH = "token";
     private static final Logger LOG = Logger.getLogger(DaneUserAuthenticator.class);
 
@@ -73,7 +79,9 @@ public class DaneUserAuthenticator implements Authenticator {
             case REQUEST_PARAMETER -> DaneNames.formParameter(context.getHttpRequest(), DaneNames.PARAMETER);
             case HEADER -> context.getHttpRequest().isProxyTrusted()
                     ? context.getHttpRequest().getHttpHeaders().getHeaderString(config.identityHeader()) : null;
-            case CERTIFICATE_SAN -> nameFromCertificate(chain.get(0), config.allowList());
+            case CERTIFICATE_SAN -> config.userMapping() == UserMapping.DOMAIN_USER
+                    ? userNameFromCertificate(chain.get(0), config.allowList())
+                    : nameFromCertificate(chain.get(0), config.allowList());
         };
         if (claimed == null && config.identitySource() == DaneUserAuthenticatorConfig.IdentitySource.REQUEST_PARAMETER
                 && !isDirectGrant(context) && !formSubmitted) {
@@ -93,16 +101,25 @@ public class DaneUserAuthenticator implements Authenticator {
             return;
         }
         String userId = authSession.getAuthNote(VERIFIED_USER);
+        String address = authSession.getAuthNote(VERIFIED_ADDRESS);
         authSession.removeAuthNote(VERIFIED_NAME);
         authSession.removeAuthNote(VERIFIED_USER);
+        authSession.removeAuthNote(VERIFIED_ADDRESS);
         UserModel user = userId == null ? null : context.getSession().users().getUserById(context.getRealm(), userId);
         boolean cancelled = context.getHttpRequest().getDecodedFormParameters().containsKey("cancel");
+        if (!cancelled && userId == null && address != null) {
+            // a verified domain user nobody matched, provisioning on: the user is made now that the person confirmed
+            user = findOrProvision(context, address);
+            if (user == null) {
+                return;
+            }
+        }
         if (cancelled || user == null || !user.isEnabled()) {
             reject(context, verifiedName, Reason.CANCELLED, "the user did not confirm the DANE identity",
                     AuthenticationFlowError.ACCESS_DENIED, "daneCancelled");
             return;
         }
-        succeed(context, user, verifiedName);
+        succeed(context, user, verifiedName, address);
     }
 
     private void verify(AuthenticationFlowContext context, DaneUserAuthenticatorConfig config, DaneVerifierProvider dane,
@@ -113,8 +130,12 @@ public class DaneUserAuthenticator implements Authenticator {
             return;
         }
         DaneName name;
+        // the browser form of a domain-user execution also takes the person's address uid@domain
+        String typedAddress = config.userMapping() == UserMapping.DOMAIN_USER
+                && config.identitySource() == DaneUserAuthenticatorConfig.IdentitySource.REQUEST_PARAMETER
+                && !isDirectGrant(context) && claimed.contains("@") ? claimed.strip() : null;
         try {
-            name = DaneName.parse(claimed);
+            name = typedAddress != null ? DomainUser.userNameOfAddress(typedAddress) : DaneName.parse(claimed);
         } catch (InvalidNameException e) {
             reject(context, claimed, Reason.INVALID_NAME, e.getMessage(),
                     AuthenticationFlowError.INVALID_USER, "daneInvalidName");
@@ -123,6 +144,10 @@ public class DaneUserAuthenticator implements Authenticator {
         if (!config.allowList().admits(name) || !dane.verifier().allowList().admits(name)) {
             reject(context, name.value(), Reason.NOT_ALLOWED, name + " is not on the allow list",
                     AuthenticationFlowError.INVALID_USER, "daneAuthFailed");
+            return;
+        }
+        if (config.userMapping() == UserMapping.DOMAIN_USER) {
+            verifyDomainUser(context, config, dane, name, typedAddress, chain);
             return;
         }
         List<UserModel> users = findUsers(context.getSession(), context.getRealm(), config, name);
@@ -160,13 +185,116 @@ public class DaneUserAuthenticator implements Authenticator {
                     .setAttribute("daneUsername", user.getUsername()).createForm(CONFIRM_TEMPLATE));
             return;
         }
-        succeed(context, user, outcome.identity());
+        succeed(context, user, outcome.identity(), null);
     }
 
-    private static void succeed(AuthenticationFlowContext context, UserModel user, String name) {
+    /**
+     * User mapping {@code domain-user}: the leaf names the person (no I/O) → the address maps to at most one user, or
+     * to none with provisioning on → DNS: a DANE-TA record at {@code _user.DOMAIN} matches the leaf's CA → the user
+     * (provisioned now, or after the confirmation page).
+     */
+    private void verifyDomainUser(AuthenticationFlowContext context, DaneUserAuthenticatorConfig config,
+                                  DaneVerifierProvider dane, DaneName name, String typedAddress,
+                                  List<X509Certificate> chain) {
+        DomainUser person;
+        try {
+            person = DomainUser.of(name, chain.get(0));
+        } catch (DomainUser.DomainUserException e) {
+            reject(context, name.value(), e.reason(), e.getMessage(), AuthenticationFlowError.INVALID_USER,
+                    "daneAuthFailed");
+            return;
+        }
+        context.getEvent().detail(DaneEvents.USER, SafeText.name(person.address()));
+        if (typedAddress != null && !typedAddress.equalsIgnoreCase(person.address())) {
+            reject(context, name.value(), Reason.USER_ID_INVALID, "the address typed, " + typedAddress
+                    + ", is not the certificate's " + person.address(), AuthenticationFlowError.INVALID_USER,
+                    "daneAuthFailed");
+            return;
+        }
+        DomainUsers.Candidates candidates = DomainUsers.find(context.getSession(), context.getRealm(), person);
+        if (candidates.ambiguous()) {
+            LOG.warnf("auth-dane: %s of realm %s; none can sign in as %s until only one does",
+                    SafeText.detail(candidates.describe()), context.getRealm().getName(), SafeText.name(person.address()));
+            reject(context, name.value(), Reason.AMBIGUOUS_IDENTITY, candidates.describe(),
+                    AuthenticationFlowError.INVALID_USER, "daneAuthFailed");
+            return;
+        }
+        UserModel user = candidates.users().isEmpty() ? null : candidates.users().get(0);
+        if (user == null && (!config.provisionUsers() || candidates.blocker() != null)) {
+            reject(context, name.value(), Reason.UNKNOWN_USER, "no user is mapped to " + person.address()
+                    + (candidates.blocker() == null ? "" : " and none can be provisioned: " + candidates.blocker()),
+                    AuthenticationFlowError.UNKNOWN_USER, "daneAuthFailed");
+            return;
+        }
+        if (user != null) {
+            context.getEvent().user(user);
+            if (!user.isEnabled()) {
+                reject(context, name.value(), Reason.USER_DISABLED, "the user is disabled",
+                        AuthenticationFlowError.USER_DISABLED, "daneAuthFailed");
+                return;
+            }
+        }
+        DomainUserOutcome verified = dane.verifier().verifyDomainUser(name, chain, config.allowList());
+        DaneEvents.record(METRICS_TAG, context.getEvent(), verified.outcome());
+        if (!verified.authenticated()) {
+            LOG.debugf("auth-dane: %s", verified.outcome());
+            fail(context, AuthenticationFlowError.INVALID_CREDENTIALS, "daneAuthFailed");
+            return;
+        }
+        if (config.confirmationPage() && !isDirectGrant(context)) {
+            AuthenticationSessionModel authSession = context.getAuthenticationSession();
+            authSession.setAuthNote(VERIFIED_NAME, name.value());
+            authSession.setAuthNote(VERIFIED_ADDRESS, person.address());
+            if (user != null) {
+                authSession.setAuthNote(VERIFIED_USER, user.getId());
+            }
+            context.challenge(context.form().setAttribute("daneClientId", person.address())
+                    .setAttribute("daneUsername", user != null ? user.getUsername() : person.address())
+                    .createForm(CONFIRM_TEMPLATE));
+            return;
+        }
+        if (user == null) {
+            user = DomainUsers.provision(context.getSession(), context.getRealm(), person, chain.get(0));
+            LOG.infof("auth-dane: provisioned user %s (%s) of realm %s for a verified domain user", user.getId(),
+                    SafeText.name(person.address()), context.getRealm().getName());
+        }
+        succeed(context, user, name.value(), person.address());
+    }
+
+    /** After the confirmation page: the one user the address maps to now, else a new one; null after a refusal. */
+    private UserModel findOrProvision(AuthenticationFlowContext context, String address) {
+        DomainUser person;
+        try {
+            int at = address.lastIndexOf('@');
+            person = new DomainUser(address.substring(0, at), DaneName.parse(address.substring(at + 1)));
+        } catch (InvalidNameException | RuntimeException e) {
+            return null; // notes are written by verifyDomainUser only: not reachable with a valid session
+        }
+        DomainUsers.Candidates candidates = DomainUsers.find(context.getSession(), context.getRealm(), person);
+        if (candidates.ambiguous() || (candidates.users().isEmpty() && candidates.blocker() != null)) {
+            reject(context, person.userName().value(), Reason.AMBIGUOUS_IDENTITY, candidates.ambiguous()
+                    ? candidates.describe() : candidates.blocker(), AuthenticationFlowError.INVALID_USER,
+                    "daneAuthFailed");
+            return null;
+        }
+        if (!candidates.users().isEmpty()) {
+            return candidates.users().get(0);
+        }
+        UserModel user = DomainUsers.provision(context.getSession(), context.getRealm(), person,
+                ClientCertificates.chain(context.getSession()).stream().findFirst().orElse(null));
+        LOG.infof("auth-dane: provisioned user %s (%s) of realm %s for a verified domain user", user.getId(),
+                SafeText.name(address), context.getRealm().getName());
+        return user;
+    }
+
+    private static void succeed(AuthenticationFlowContext context, UserModel user, String name, String address) {
         context.setUser(user);
         context.getAuthenticationSession().setUserSessionNote(DaneNames.PARAMETER, name);
         context.getEvent().detail(DaneEvents.CLIENT_ID, name);
+        if (address != null) {
+            context.getAuthenticationSession().setUserSessionNote(DaneNames.USER, address);
+            context.getEvent().detail(DaneEvents.USER, SafeText.name(address));
+        }
         context.success();
     }
 
@@ -189,6 +317,19 @@ public class DaneUserAuthenticator implements Authenticator {
             return name != null && allowList.admits(name);
         }).toList();
         return candidates.size() == 1 ? candidates.get(0) : null;
+    }
+
+    /**
+     * Domain users: {@code _user.} in front of the leaf's dNSName. A leaf with several yields the first the allow
+     * list admits, so that the check of the leaf's profile refuses it with its reason (exactly one dNSName).
+     */
+    private static String userNameFromCertificate(X509Certificate leaf, AllowList allowList) {
+        List<DaneName> candidates = Certificates.dnsNames(leaf).stream().map(DaneNames::parseOrNull)
+                .filter(n -> n != null && !n.value().startsWith(DomainUser.USER_LABEL + ".")
+                        && n.value().length() <= DaneName.MAX_NAME_LENGTH - DomainUser.USER_LABEL.length() - 1)
+                .map(DomainUser::userNameOf).toList();
+        return candidates.stream().filter(allowList::admits).findFirst()
+                .or(() -> candidates.stream().findFirst()).map(DaneName::value).orElse(null);
     }
 
     private static boolean isDirectGrant(AuthenticationFlowContext context) {

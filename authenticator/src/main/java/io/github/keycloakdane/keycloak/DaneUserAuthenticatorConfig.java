@@ -22,7 +22,7 @@ import java.util.regex.Pattern;
  */
 public record DaneUserAuthenticatorConfig(AllowList allowList, IdentitySource identitySource, String identityHeader,
                                       UserMapping userMapping, String userAttribute, boolean confirmationPage,
-                                      String invalidBecause) {
+                                      boolean provisionUsers, String invalidBecause) {
 
     private static final Logger LOG = Logger.getLogger(DaneUserAuthenticatorConfig.class);
 
@@ -32,6 +32,7 @@ public record DaneUserAuthenticatorConfig(AllowList allowList, IdentitySource id
     public static final String USER_MAPPING = "dane.user-mapping";
     public static final String USER_ATTRIBUTE = "dane.user-attribute";
     public static final String CONFIRMATION_PAGE = "dane.confirmation-page";
+    public static final String PROVISION_USERS = "dane.provision-users";
 
     public static final String DEFAULT_HEADER = "X-Dane-Clientid";
     public static final String DEFAULT_USER_ATTRIBUTE = DaneNames.PARAMETER;
@@ -61,7 +62,13 @@ public record DaneUserAuthenticatorConfig(AllowList allowList, IdentitySource id
         /** The user whose attribute (default {@code dane_clientid}) equals the name. */
         USER_ATTRIBUTE("user-attribute"),
         /** The user whose username equals the name: only with a non-empty allow list (see {@link #problems}). */
-        USERNAME("username");
+        USERNAME("username"),
+        /**
+         * A person certified by their domain: the name is {@code _user.DOMAIN}, the certificate names {@code uid@domain}
+         * ({@link io.github.keycloakdane.core.DomainUser}); the user is the one whose username, verified email or
+         * {@code dane_user} attribute is that address. Only with a non-empty allow list.
+         */
+        DOMAIN_USER("domain-user");
 
         public final String value;
 
@@ -80,12 +87,13 @@ public record DaneUserAuthenticatorConfig(AllowList allowList, IdentitySource id
             LOG.errorf("auth-dane configuration %s admits nobody until it is fixed: %s",
                     model == null ? "" : SafeText.name(model.getAlias()), SafeText.detail(why));
             return new DaneUserAuthenticatorConfig(AllowList.none(), IdentitySource.REQUEST_PARAMETER, DEFAULT_HEADER,
-                    UserMapping.USER_ATTRIBUTE, DEFAULT_USER_ATTRIBUTE, true, why);
+                    UserMapping.USER_ATTRIBUTE, DEFAULT_USER_ATTRIBUTE, true, false, why);
         }
         return new DaneUserAuthenticatorConfig(allowList(c), choice(IdentitySource.class, c.get(IDENTITY_SOURCE)),
                 text(c, IDENTITY_HEADER, DEFAULT_HEADER), choice(UserMapping.class, c.get(USER_MAPPING)),
                 text(c, USER_ATTRIBUTE, DEFAULT_USER_ATTRIBUTE),
-                !"false".equalsIgnoreCase(text(c, CONFIRMATION_PAGE, "true")), null);
+                !"false".equalsIgnoreCase(text(c, CONFIRMATION_PAGE, "true")),
+                "true".equalsIgnoreCase(text(c, PROVISION_USERS, "false")), null);
     }
 
     /**
@@ -134,6 +142,20 @@ public record DaneUserAuthenticatorConfig(AllowList allowList, IdentitySource id
             problems.add("User mapping (" + USER_MAPPING + ") 'username' needs an Allow list (" + ALLOW_LIST
                     + "): without one, whoever can publish DNSSEC-signed TLSA records at a name spelled like a"
                     + " username (john.green: .green is a top-level domain) would sign in as that user");
+        }
+        if (mapping == UserMapping.DOMAIN_USER && isBlank(c.get(ALLOW_LIST))) {
+            problems.add("User mapping (" + USER_MAPPING + ") 'domain-user' needs an Allow list (" + ALLOW_LIST
+                    + ") naming the partner domains' _user names (_user.partner.example): without one, every domain"
+                    + " that signs its zone could certify users who sign in here");
+        }
+        String provision = c.get(PROVISION_USERS);
+        if (!isBlank(provision)
+                && !provision.strip().equalsIgnoreCase("true") && !provision.strip().equalsIgnoreCase("false")) {
+            problems.add("Provision users (" + PROVISION_USERS + "): must be true or false, not '"
+                    + provision.strip() + "'");
+        } else if ("true".equalsIgnoreCase(provision == null ? null : provision.strip())
+                && mapping != null && mapping != UserMapping.DOMAIN_USER) {
+            problems.add("Provision users (" + PROVISION_USERS + ") applies to user mapping 'domain-user' only");
         }
         return problems;
     }

@@ -62,7 +62,8 @@ public class DaneUserAuthenticatorFactory implements AuthenticatorFactory, State
                 .type(ProviderConfigProperty.MULTIVALUED_STRING_TYPE)
                 .helpText("Names this execution accepts: exact names, '*.parent' (exactly one label in front) or"
                         + " '.domain' (any name below, never the domain itself). Empty: no restriction beyond the"
-                        + " server-wide list and the user mapping; not allowed with user mapping 'username'.")
+                        + " server-wide list and the user mapping; not allowed with user mapping 'username' or 'domain-user' (with"
+                        + " 'domain-user': the partners' _user names, e.g. _user.partner.example).")
                 .add()
                 .property().name(DaneUserAuthenticatorConfig.IDENTITY_SOURCE).label("Identity source")
                 .type(ProviderConfigProperty.LIST_TYPE)
@@ -71,7 +72,9 @@ public class DaneUserAuthenticatorFactory implements AuthenticatorFactory, State
                 .helpText("Where dane_clientid comes from: 'request-parameter', the request body (the browser gets a"
                         + " form asking for it); 'header', a header set by the proxy, honoured only from"
                         + " proxy-trusted-addresses; 'certificate-san', the leaf certificate's SAN dNSName (the single"
-                        + " one the allow list admits).")
+                        + " one the allow list admits; with user mapping 'domain-user' the leaf's one dNSName with"
+                        + " '_user.' in front). With 'domain-user' the browser form also takes the address"
+                        + " uid@domain.")
                 .add()
                 .property().name(DaneUserAuthenticatorConfig.IDENTITY_HEADER).label("Identity header")
                 .type(ProviderConfigProperty.STRING_TYPE).defaultValue(DaneUserAuthenticatorConfig.DEFAULT_HEADER)
@@ -84,7 +87,11 @@ public class DaneUserAuthenticatorFactory implements AuthenticatorFactory, State
                 .helpText("'user-attribute': the one user whose attribute equals the name (two users with one name:"
                         + " refused); 'username': the user with that username, only together with an allow list"
                         + " (otherwise whoever can publish TLSA at a name spelled like a username would sign in as"
-                        + " that user).")
+                        + " that user); 'domain-user': a person certified by their own domain, whose CA is published"
+                        + " as DANE-TA (2 x x) at _user.DOMAIN; the certificate carries the dNSName DOMAIN and the"
+                        + " uid (otherName uid or an email address of DOMAIN), the user is the one whose username,"
+                        + " verified email or attribute dane_user is uid@domain; only with an allow list of the"
+                        + " partners' _user names.")
                 .add()
                 .property().name(DaneUserAuthenticatorConfig.USER_ATTRIBUTE).label("User attribute")
                 .type(ProviderConfigProperty.STRING_TYPE)
@@ -95,6 +102,13 @@ public class DaneUserAuthenticatorFactory implements AuthenticatorFactory, State
                 .property().name(DaneUserAuthenticatorConfig.CONFIRMATION_PAGE).label("Confirmation page")
                 .type(ProviderConfigProperty.BOOLEAN_TYPE).defaultValue("true")
                 .helpText("Browser flows: ask 'Sign in as NAME?' before signing in.")
+                .add()
+                .property().name(DaneUserAuthenticatorConfig.PROVISION_USERS).label("Provision users")
+                .type(ProviderConfigProperty.BOOLEAN_TYPE).defaultValue("false")
+                .helpText("With user mapping 'domain-user': a person of an allowed domain whom no user matches yet"
+                        + " is created at the first sign-in (username and verified email uid@domain, attribute"
+                        + " dane_user, names from the subject's givenName and surname), after the certificate is"
+                        + " verified; later sign-ins find that user.")
                 .add()
                 .build();
     }

@@ -71,13 +71,33 @@ class DaneUserAuthenticatorConfigTest {
                 "dane.allow-list", "*._user.example.com"))).isEmpty();
     }
 
+    @Test
+    void domainUserMappingNeedsAnAllowListAndProvisioningNeedsDomainUsers() throws Exception {
+        assertThat(DaneUserAuthenticatorConfig.problems(Map.of("dane.user-mapping", "domain-user")))
+                .singleElement().asString().contains("'domain-user' needs an Allow list (dane.allow-list)");
+        assertThat(DaneUserAuthenticatorConfig.from(model(Map.of("dane.user-mapping", "domain-user",
+                "dane.provision-users", "true"))).isInvalid()).isTrue();
+        assertThat(DaneUserAuthenticatorConfig.problems(Map.of("dane.provision-users", "true")))
+                .singleElement().asString().contains("applies to user mapping 'domain-user' only");
+
+        DaneUserAuthenticatorConfig config = DaneUserAuthenticatorConfig.from(model(Map.of(
+                "dane.user-mapping", "domain-user", "dane.allow-list", "_user.partner.example",
+                "dane.provision-users", "true")));
+        assertThat(config.isInvalid()).isFalse();
+        assertThat(config.userMapping()).isEqualTo(UserMapping.DOMAIN_USER);
+        assertThat(config.provisionUsers()).isTrue();
+        assertThat(config.allowList().admits(DaneName.parse("_user.partner.example"))).isTrue();
+        assertThat(DaneUserAuthenticatorConfig.from(null).provisionUsers()).isFalse();
+    }
+
     @ParameterizedTest(name = "[{index}] {0}={1}")
     @CsvSource(delimiter = '|', value = {
             "dane.identity-source  | request-body      | Identity source (dane.identity-source): 'request-body' is not one of request-parameter, header, certificate-san",
-            "dane.user-mapping     | email             | User mapping (dane.user-mapping): 'email' is not one of user-attribute, username",
+            "dane.user-mapping     | email             | User mapping (dane.user-mapping): 'email' is not one of user-attribute, username, domain-user",
             "dane.identity-header  | 'X Dane'          | Identity header (dane.identity-header): 'X Dane' is not a header name",
             "dane.user-attribute   | 'dane id'         | User attribute (dane.user-attribute): 'dane id' is not an attribute name",
             "dane.confirmation-page| yes               | Confirmation page (dane.confirmation-page): must be true or false, not 'yes'",
+            "dane.provision-users  | always            | Provision users (dane.provision-users): must be true or false, not 'always'",
             "dane.allow-list       | '*.*.example.com' | Allow list (dane.allow-list): "})
     void everyInvalidSettingIsRefusedWithAMessageNamingItsField(String key, String value, String message) {
         List<String> problems = DaneUserAuthenticatorConfig.problems(Map.of(key, value));

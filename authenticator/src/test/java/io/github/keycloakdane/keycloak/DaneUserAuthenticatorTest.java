@@ -48,6 +48,7 @@ class DaneUserAuthenticatorTest {
     private final EventBuilder event = mock(EventBuilder.class);
     private final List<DaneName> lookups = new ArrayList<>();
     private final MultivaluedHashMap<String, String> form = new MultivaluedHashMap<>();
+    private final X509ClientCertificateLookup certificates = mock(X509ClientCertificateLookup.class);
 
     @BeforeEach
     void browserRequestWithACertificate() throws Exception {
@@ -57,7 +58,7 @@ class DaneUserAuthenticatorTest {
         }, AllowList.any(), MatchPolicy.defaults());
         DaneVerifierProvider dane = mock(DaneVerifierProvider.class);
         when(dane.verifier()).thenReturn(verifier);
-        X509ClientCertificateLookup lookup = mock(X509ClientCertificateLookup.class);
+        X509ClientCertificateLookup lookup = certificates;
         when(lookup.getCertificateChain(any())).thenReturn(new X509Certificate[] {LAPTOP});
         doReturn(dane).when(session).getProvider(DaneVerifierProvider.class);
         doReturn(lookup).when(session).getProvider(X509ClientCertificateLookup.class);
@@ -132,6 +133,47 @@ class DaneUserAuthenticatorTest {
         verify(session.users()).searchForUserByUserAttributeStream(any(), anyString(),
                 org.mockito.ArgumentMatchers.eq("alice-laptop._user.example.test"));
         verify(event).detail(DaneEvents.REASON, "UNKNOWN_USER");
+    }
+
+    /** A person of a.example, by email address, and no user carries that address. */
+    private void domainUserCertificateAndNoUsers() throws Exception {
+        TestPki.Issued ca = TestPki.ca("Users of a.example").build();
+        X509Certificate alice = TestPki.leaf("Alice").issuer(ca).dnsNames("a.example").emails("alice@a.example").build()
+                .cert();
+        when(certificates.getCertificateChain(any())).thenReturn(new X509Certificate[] {alice});
+        when(session.users().getUserByUsername(any(), anyString())).thenReturn(null);
+        when(session.users().getUserByEmail(any(), anyString())).thenReturn(null);
+        when(session.users().searchForUserByUserAttributeStream(any(), anyString(), anyString()))
+                .thenReturn(java.util.stream.Stream.empty());
+    }
+
+    @Test
+    void aDomainUsersNameFromTheCertificateIsUserInFrontOfItsOneDnsName() throws Exception {
+        configure(Map.of("dane.identity-source", "certificate-san", "dane.user-mapping", "domain-user",
+                "dane.allow-list", "_user.a.example"));
+        domainUserCertificateAndNoUsers();
+
+        new DaneUserAuthenticator().authenticate(context);
+
+        verify(event).detail(DaneEvents.CLIENT_ID, "_user.a.example");
+        verify(event).detail(DaneEvents.USER, "alice@a.example");
+        verify(event).detail(DaneEvents.REASON, "UNKNOWN_USER");
+        verify(session.users()).getUserByUsername(any(), org.mockito.ArgumentMatchers.eq("alice@a.example"));
+        assertThat(lookups).as("an unknown person costs no DNS query").isEmpty();
+    }
+
+    @Test
+    void anAddressTypedInTheBrowserFormMustBeTheCertificates() throws Exception {
+        configure(Map.of("dane.user-mapping", "domain-user", "dane.allow-list", "_user.a.example"));
+        domainUserCertificateAndNoUsers();
+        form.add("dane_clientid", "bob@a.example");
+
+        new DaneUserAuthenticator().action(context);
+
+        verify(event).detail(DaneEvents.CLIENT_ID, "_user.a.example");
+        verify(event).detail(DaneEvents.REASON, "USER_ID_INVALID");
+        verify(session.users(), never()).getUserByUsername(any(), anyString());
+        assertThat(lookups).isEmpty();
     }
 
     @Test

@@ -99,7 +99,9 @@ public final class TestPki {
         private Instant notBefore = Instant.now().minus(Duration.ofDays(1));
         private Instant notAfter = Instant.now().plus(Duration.ofDays(30));
         private final List<String> dnsNames = new ArrayList<>();
+        private final List<GeneralName> otherSans = new ArrayList<>();
         private boolean emptyNames;
+        private String subjectDn;
 
         private Builder(String commonName, boolean ca) {
             this.commonName = commonName;
@@ -156,11 +158,42 @@ public final class TestPki {
             return this;
         }
 
+        /** The subject DN in RFC 4514 syntax with BouncyCastle's keywords (GIVENNAME, SURNAME, ...), not CN=name. */
+        public Builder subject(String dn) {
+            this.subjectDn = dn;
+            return this;
+        }
+
+        /** rfc822Name SAN entries (email addresses). */
+        public Builder emails(String... mailboxes) {
+            for (String m : mailboxes) {
+                otherSans.add(new GeneralName(GeneralName.rfc822Name, m));
+            }
+            return this;
+        }
+
+        /** An otherName SAN entry: RFC 4519 uid (0.9.2342.19200300.100.1.1), a UTF8String. */
+        public Builder otherNameUid(String uid) {
+            return otherName("0.9.2342.19200300.100.1.1", uid);
+        }
+
+        /** An otherName SAN entry: RFC 9598 SmtpUTF8Mailbox (1.3.6.1.5.5.7.8.9), a UTF8String. */
+        public Builder smtpUtf8Mailbox(String mailbox) {
+            return otherName("1.3.6.1.5.5.7.8.9", mailbox);
+        }
+
+        private Builder otherName(String oid, String value) {
+            otherSans.add(new GeneralName(GeneralName.otherName, new org.bouncycastle.asn1.DERSequence(
+                    new org.bouncycastle.asn1.ASN1Encodable[] {new org.bouncycastle.asn1.ASN1ObjectIdentifier(oid),
+                        new org.bouncycastle.asn1.DERTaggedObject(true, 0, new org.bouncycastle.asn1.DERUTF8String(value))})));
+            return this;
+        }
+
         public Issued build() {
             try {
                 KeyPair subjectKeys = keyPair != null ? keyPair : TestPki.keyPair(keyType);
                 X500Name subject = emptyNames ? new X500Name(new org.bouncycastle.asn1.x500.RDN[0])
-                        : new X500Name("CN=" + commonName);
+                        : new X500Name(subjectDn != null ? subjectDn : "CN=" + commonName);
                 X500Name issuerName = issuer == null ? subject
                         : new X500Name(issuer.cert().getSubjectX500Principal().getName());
                 PrivateKey signingKey = issuer == null ? subjectKeys.getPrivate() : issuer.keyPair().getPrivate();
@@ -172,9 +205,11 @@ public final class TestPki {
                 builder.addExtension(Extension.keyUsage, true, ca
                         ? new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign | KeyUsage.digitalSignature)
                         : new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment));
-                if (!dnsNames.isEmpty()) {
-                    GeneralName[] names = dnsNames.stream()
-                            .map(n -> new GeneralName(GeneralName.dNSName, n)).toArray(GeneralName[]::new);
+                if (!dnsNames.isEmpty() || !otherSans.isEmpty()) {
+                    List<GeneralName> all = new ArrayList<>();
+                    dnsNames.forEach(n -> all.add(new GeneralName(GeneralName.dNSName, n)));
+                    all.addAll(otherSans);
+                    GeneralName[] names = all.toArray(GeneralName[]::new);
                     builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(names));
                 }
                 JcaX509CertificateConverter converter = new JcaX509CertificateConverter();

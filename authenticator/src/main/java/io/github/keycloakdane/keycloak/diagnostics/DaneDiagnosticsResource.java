@@ -5,6 +5,7 @@ import io.github.keycloakdane.core.CertificateParser;
 import io.github.keycloakdane.core.DaneName;
 import io.github.keycloakdane.core.DaneOutcome;
 import io.github.keycloakdane.core.DaneVerifier;
+import io.github.keycloakdane.core.DomainUser;
 import io.github.keycloakdane.core.InvalidNameException;
 import io.github.keycloakdane.core.SafeText;
 import io.github.keycloakdane.core.TlsaLookup;
@@ -14,6 +15,7 @@ import io.github.keycloakdane.keycloak.DaneNames;
 import io.github.keycloakdane.keycloak.DaneUserAuthenticatorConfig;
 import io.github.keycloakdane.keycloak.DaneUserAuthenticatorFactory;
 import io.github.keycloakdane.keycloak.DaneVerifierProvider;
+import io.github.keycloakdane.keycloak.user.DomainUsers;
 import jakarta.ws.rs.BadRequestException;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -132,7 +134,16 @@ public class DaneDiagnosticsResource {
             out.put("lookup", Map.of("performed", false,
                     "why", "not on the server allow list: this node never queries DNS for it"));
         }
-        if (chain != null) {
+        boolean domainUsers = DomainUser.domainOf(name) != null && (execution == null
+                || execution.userMapping() == DaneUserAuthenticatorConfig.UserMapping.DOMAIN_USER);
+        if (chain != null && domainUsers) {
+            // a domain's user name with a person's certificate: which uid, which user, which record
+            TlsaLookup answer = lookup;
+            DaneVerifier.DomainUserOutcome outcome = verifier.withSource(n -> answer)
+                    .verifyDomainUser(name, chain, execution == null ? null : execution.allowList());
+            out.put("match", describe(outcome.outcome(), chain.size()));
+            out.put("domainUser", describe(outcome));
+        } else if (chain != null) {
             TlsaLookup answer = lookup;
             DaneOutcome outcome = verifier.withSource(n -> answer)
                     .verify(name.value(), chain, execution == null ? null : execution.allowList());
@@ -160,7 +171,8 @@ public class DaneDiagnosticsResource {
         out.put("clients", clients.subList(0, Math.min(clients.size(), MAX_LISTED)));
         out.put("clientsCut", clients.size() > MAX_LISTED);
         List<Map<String, Object>> executions = new ArrayList<>();
-        Set<String> attributes = new TreeSet<>(Set.of(DaneUserAuthenticatorConfig.DEFAULT_USER_ATTRIBUTE));
+        Set<String> attributes = new TreeSet<>(Set.of(DaneUserAuthenticatorConfig.DEFAULT_USER_ATTRIBUTE,
+                DomainUsers.ATTRIBUTE)); // domain users: provisioned ones carry their address uid@domain there
         realm.getAuthenticationFlowsStream().forEach(flow -> realm.getAuthenticationExecutionsStream(flow.getId())
                 .filter(e -> DaneUserAuthenticatorFactory.PROVIDER_ID.equals(e.getAuthenticator()))
                 .forEach(e -> {
@@ -325,6 +337,30 @@ public class DaneDiagnosticsResource {
         }
         out.put("usable", usable);
         out.put("unusable", lookup.unusable().stream().map(SafeText::detail).toList());
+        return out;
+    }
+
+    /** The person a pasted certificate names at a {@code _user} name, or why it names none. */
+    private Map<String, Object> describe(DaneVerifier.DomainUserOutcome outcome) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        DomainUser person = outcome.user();
+        if (person == null) {
+            out.put("valid", false);
+            out.put("why", SafeText.detail(outcome.outcome().detail()));
+            return out;
+        }
+        out.put("valid", true);
+        out.put("uid", SafeText.name(person.uid()));
+        out.put("address", SafeText.name(person.address()));
+        if (auth.users().canView()) {
+            DomainUsers.Candidates candidates = DomainUsers.find(session, realm, person);
+            out.put("users", candidates.users().stream().map(UserModel::getId).toList());
+            if (candidates.ambiguous()) {
+                out.put("ambiguous", SafeText.detail(candidates.describe()));
+            }
+        } else {
+            out.put("usersHidden", "listing users needs view-users");
+        }
         return out;
     }
 
