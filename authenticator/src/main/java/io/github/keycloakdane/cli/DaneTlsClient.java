@@ -134,11 +134,20 @@ public final class DaneTlsClient {
                             .append("Content-Length: ").append(body.length).append("\r\n");
                 }
                 head.append("\r\n");
-                out.write(head.toString().getBytes(StandardCharsets.US_ASCII));
-                if (body != null) {
-                    out.write(body);
+                try {
+                    out.write(head.toString().getBytes(StandardCharsets.US_ASCII));
+                    if (body != null) {
+                        out.write(body);
+                    }
+                    out.flush();
+                } catch (TlsFatalAlertReceived | TlsFatalAlert e) {
+                    throw e;
+                } catch (IOException e) {
+                    // TLS 1.3: the client's handshake ends with its Finished, so a server that refuses it says so with
+                    // an alert that may be waiting unread while the request could no longer be written
+                    protocol.getInputStream().read();
+                    throw e;
                 }
-                out.flush();
                 return parse(readAll(protocol.getInputStream()));
             } catch (TlsFatalAlertReceived e) {
                 throw new Refused(e.getAlertDescription(), e);

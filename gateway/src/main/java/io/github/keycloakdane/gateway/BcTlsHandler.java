@@ -5,6 +5,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
+import io.netty.channel.socket.SocketChannel;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.bouncycastle.tls.TlsServerProtocol;
@@ -29,6 +30,9 @@ final class BcTlsHandler extends ChannelDuplexHandler {
     /** Fired on the pipeline once the handshake, DANE check included, has succeeded. */
     static final Object HANDSHAKE_COMPLETE = new Object();
 
+    /** How long a refused connection is kept half-open for the client to read the alert. */
+    private static final long LINGER_MILLIS = 2000;
+
     private final DaneTlsServer server;
     private final Executor pool;
     private final Duration handshakeTimeout;
@@ -36,6 +40,8 @@ final class BcTlsHandler extends ChannelDuplexHandler {
     private SerialExecutor serial;
     private ScheduledFuture<?> timeout;
     private boolean announced;
+    /** After a fatal alert: input is read and dropped until the client closes (or a short grace), see fail(). */
+    private volatile boolean failed;
 
     BcTlsHandler(DaneTlsServer server, Executor pool, Duration handshakeTimeout) {
         this.server = server;
@@ -72,6 +78,10 @@ final class BcTlsHandler extends ChannelDuplexHandler {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (failed) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
         byte[] bytes;
         try {
             ByteBuf buf = (ByteBuf) msg;
@@ -176,10 +186,24 @@ final class BcTlsHandler extends ChannelDuplexHandler {
         }
     }
 
-    /** The engine failed (a fatal alert was queued): send it and close. */
+    /**
+     * The engine failed (a fatal alert was queued): send it, then close only our side and drop what the client still
+     * sends (its request may already be on the way) until it closes, so that its TCP stack does not reset the
+     * connection and discard the alert before the client reads it.
+     */
     private void fail(ChannelHandlerContext ctx, IOException e) {
         LOG.fine(() -> "TLS failure from " + ctx.channel().remoteAddress() + ": " + e);
+        failed = true;
         flushOutput(ctx, null);
-        ctx.executor().execute(() -> ctx.channel().close());
+        ctx.executor().execute(() -> {
+            if (ctx.channel() instanceof SocketChannel socket && socket.isActive()) {
+                socket.shutdownOutput();
+                ctx.executor().schedule(() -> {
+                    ctx.channel().close();
+                }, LINGER_MILLIS, TimeUnit.MILLISECONDS);
+            } else {
+                ctx.channel().close();
+            }
+        });
     }
 }

@@ -137,6 +137,10 @@ public record GatewayConfig(InetSocketAddress listen, URI upstream, List<X509Cer
             throw invalid(maxHandshakes == 0 ? GatewayOption.MAX_HANDSHAKES : GatewayOption.HANDSHAKE_TIMEOUT,
                     "must be at least 1");
         }
+        if (timeout <= dane.dns().timeout().toMillis()) {
+            throw invalid(GatewayOption.HANDSHAKE_TIMEOUT, "must be longer than --timeout ("
+                    + dane.dns().timeout().toMillis() + " ms): the DANE lookup is part of the handshake");
+        }
         return new GatewayConfig(address, upstream, List.copyOf(chain), key, identityHeader, certificateHeader,
                 codepoint, List.copyOf(paths), maxHandshakes, Duration.ofMillis(timeout), dane);
     }

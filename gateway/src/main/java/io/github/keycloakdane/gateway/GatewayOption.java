@@ -34,7 +34,8 @@ public enum GatewayOption {
             "the most connections whose TLS work (and so DANE lookup) runs at once on worker threads; one more is"
                     + " closed at once, so slow names cannot starve the rest"),
     HANDSHAKE_TIMEOUT("handshake-timeout", "10000", "MS",
-            "a connection that has not finished its handshake by then is closed");
+            "a connection that has not finished its handshake (DANE lookup included) by then is closed; must be longer"
+                    + " than `--timeout`");
 
     /** The provider's options the gateway takes too, as {@code --KEY}. */
     public static final Set<ServerOption> DANE_OPTIONS = EnumSet.of(ServerOption.RESOLVER,

@@ -82,7 +82,7 @@ class GatewayIT {
         Issued serverCert = TestPki.tlsServer(tlsCa, "127.0.0.1", "localhost");
         List<String> common = List.of("--resolver", resolver, "--trust-anchors", stack.trustAnchorFile().toString(),
                 "--allow-list", ".example.test,.unsigned.test", "--timeout", Long.toString(LOOKUP_TIMEOUT.toMillis()),
-                "--max-concurrent-lookups", "128", "--identity-header", HEADER);
+                "--max-concurrent-lookups", "128", "--identity-header", HEADER, "--handshake-timeout", "60000");
         List<String> openOptions = new ArrayList<>(common);
         openOptions.addAll(List.of("--unauthenticated-paths", "/realms/" + REALM + "/.well-known/"));
         open = DaneGatewayProcess.start(dir.resolve("open"), keycloak, serverCert, openOptions.toArray(String[]::new));
