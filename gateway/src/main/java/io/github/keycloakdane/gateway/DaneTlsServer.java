@@ -5,6 +5,7 @@ import io.github.keycloakdane.core.DaneName;
 import io.github.keycloakdane.core.DaneOutcome;
 import io.github.keycloakdane.core.DaneVerifier;
 import io.github.keycloakdane.core.InvalidNameException;
+import io.github.keycloakdane.core.Reason;
 import io.github.keycloakdane.core.SafeText;
 import org.bouncycastle.crypto.params.AsymmetricKeyParameter;
 import org.bouncycastle.crypto.params.ECPrivateKeyParameters;
@@ -102,8 +103,10 @@ final class DaneTlsServer extends DefaultTlsServer {
         byte[] data = extensions == null ? null : (byte[]) extensions.get(config.codepoint());
         if (data == null) {
             if (config.unauthenticatedPaths().isEmpty()) {
-                throw refuse(AlertDescription.handshake_failure, "NO_CLIENTID", entries.length == 0
-                        ? "no client certificate" : "no dane_clientid in the client's Certificate");
+                throw entries.length == 0
+                        ? refuse(AlertDescription.handshake_failure, Reason.NO_CERTIFICATE, "no client certificate")
+                        : refuse(AlertDescription.handshake_failure, Reason.INVALID_NAME,
+                        "no dane_clientid in the client's Certificate");
             }
             LOG.fine(() -> peer + ": no dane_clientid; unauthenticated paths only");
             return;
@@ -112,22 +115,22 @@ final class DaneTlsServer extends DefaultTlsServer {
         try {
             name = DaneClientId.decode(data);
         } catch (TlsFatalAlert e) {
-            throw refuse(e.getAlertDescription(), "INVALID_NAME", e.getMessage());
+            throw refuse(e.getAlertDescription(), Reason.INVALID_NAME, e.getMessage());
         }
         try {
             claimed = DaneName.parse(name);
         } catch (InvalidNameException e) {
-            throw refuse(AlertDescription.handshake_failure, "INVALID_NAME", e.getMessage());
+            throw refuse(AlertDescription.handshake_failure, Reason.INVALID_NAME, e.getMessage());
         }
         if (!verifier.allowList().admits(claimed)) {
-            throw refuse(AlertDescription.handshake_failure, "NOT_ALLOWED", claimed + " is not on the allow list");
+            throw refuse(AlertDescription.handshake_failure, Reason.NOT_ALLOWED, claimed + " is not on the allow list");
         }
         List<X509Certificate> chain = new ArrayList<>();
         for (CertificateEntry entry : entries) {
             try {
                 chain.add(CertificateParser.parseDer(entry.getCertificate().getEncoded()));
             } catch (Exception e) {
-                throw refuse(AlertDescription.bad_certificate, "NO_CERTIFICATE", "unparsable certificate: " + e);
+                throw refuse(AlertDescription.bad_certificate, Reason.NO_CERTIFICATE, "unparsable certificate: " + e);
             }
         }
         clientChain = List.copyOf(chain);
@@ -140,7 +143,7 @@ final class DaneTlsServer extends DefaultTlsServer {
         if (claimed != null) {
             DaneOutcome result = verifier.verify(claimed, clientChain, null);
             if (!result.authenticated()) {
-                throw refuse(AlertDescription.handshake_failure, result.reason().name(), result.detail());
+                throw refuse(AlertDescription.handshake_failure, result.reason(), result.detail());
             }
             outcome = result;
             LOG.info(() -> peer + ": authenticated " + claimed + " (" + result.recordAtDepth() + ")");
@@ -155,11 +158,11 @@ final class DaneTlsServer extends DefaultTlsServer {
         }
     }
 
-    private TlsFatalAlert refuse(short alert, String reason, String detail) {
+    private TlsFatalAlert refuse(short alert, Reason reason, String detail) {
         String name = claimed == null ? "-" : claimed.value();
         LOG.info(() -> peer + ": refused " + name + " " + reason + ": " + SafeText.detail(String.valueOf(detail))
                 + " (" + AlertDescription.getText(alert) + ")");
-        return new TlsFatalAlert(alert, reason);
+        return new TlsFatalAlert(alert, reason.name());
     }
 
     /** The authenticated outcome, or null for a client without {@code dane_clientid} (where the policy lets it in). */
