@@ -85,6 +85,37 @@ echo "== an impostor with another key is refused:"
 curl -s -w '   HTTP %{http_code}\n' --cacert "$TLS_CA" --cert "$WORK/impostor.pem" --key "$WORK/impostor.key" \
   -d grant_type=client_credentials -d "dane_clientid=$DEVICE" "$TOKEN_URL"
 
+echo "== TLS-native mode: the gateway checks DANE in the TLS 1.3 handshake (dane_clientid) and tells Keycloak the name"
+GATEWAY_JAR="$ROOT/gateway/target/keycloak-dane-gateway.jar"
+[ -f "$GATEWAY_JAR" ] || mvn -B -q -Dstyle.color=never -DskipTests package -pl gateway >/dev/null
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=127.0.0.1" \
+  -addext "subjectAltName=IP:127.0.0.1" -keyout "$WORK/gateway.key" -out "$WORK/gateway.pem" -days 30 2>/dev/null
+GATEWAY_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+java -jar "$GATEWAY_JAR" --listen "127.0.0.1:$GATEWAY_PORT" --upstream "$KEYCLOAK_URL" \
+  --cert "$WORK/gateway.pem" --key "$WORK/gateway.key" \
+  --resolver "127.0.0.1:$DNS_PORT" --trust-anchors "$TRUST_ANCHORS" --allow-list .example.test \
+  --unauthenticated-paths /realms/dane/.well-known/ > "$WORK/gateway.log" 2>&1 &
+GATEWAY_PID=$!
+cleanup() { kill "$GATEWAY_PID" 2>/dev/null || true; kill "$STACK_PID" 2>/dev/null || true; wait "$STACK_PID" 2>/dev/null || true; }
+until grep -q "keycloak-dane gateway on" "$WORK/gateway.log"; do
+  kill -0 "$GATEWAY_PID" 2>/dev/null || { cat "$WORK/gateway.log"; exit 1; }
+  sleep 1
+done
+GATEWAY_TOKEN_URL="https://127.0.0.1:$GATEWAY_PORT/realms/dane/protocol/openid-connect/token"
+echo "   java -jar keycloak-dane.jar request --key device.key --cert device.pem --name $DEVICE $GATEWAY_TOKEN_URL -d grant_type=client_credentials"
+GW_RESPONSE=$(cli request --key "$WORK/device.key" --cert "$WORK/device.pem" --name "$DEVICE" --cacert "$WORK/gateway.pem" \
+  "$GATEWAY_TOKEN_URL" -d grant_type=client_credentials 2>/dev/null || true)
+GW_TOKEN=$(printf '%s' "$GW_RESPONSE" | sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p')
+if [ -z "$GW_TOKEN" ]; then
+  echo "no token through the gateway: $GW_RESPONSE"; tail -5 "$WORK/gateway.log"; exit 1
+fi
+payload=$(printf '%s' "$GW_TOKEN" | cut -d. -f2 | tr '_-' '/+')
+while [ $(( ${#payload} % 4 )) -ne 0 ]; do payload="$payload="; done
+echo "   token for $(printf '%s' "$payload" | base64 -d | sed -n 's/.*"dane_clientid":"\([^"]*\)".*/dane_clientid=\1/p')"
+echo "== the impostor fails the handshake itself (nothing reaches Keycloak):"
+cli request --key "$WORK/impostor.key" --cert "$WORK/impostor.pem" --name "$DEVICE" --cacert "$WORK/gateway.pem" \
+  "$GATEWAY_TOKEN_URL" -d grant_type=client_credentials 2>&1 | grep -v "cannot see whether" | sed 's/^/   /' || true
+echo "   gateway log: $(grep -o 'refused .*' "$WORK/gateway.log" | tail -1)"
 
 echo "== the second device: no client certificate, a signed JWT whose key is in its TLSA record (client-dane-jwt)"
 echo "   curl -d grant_type=client_credentials -d client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer \\"
@@ -109,6 +140,7 @@ curl -s -w '   HTTP %{http_code}\n' --cacert "$TLS_CA" -d grant_type=client_cred
 echo
 echo "admin console: $KEYCLOAK_URL/admin/master/console/#/dane   (admin / admin)"
 echo "token endpoint (through nginx): $TOKEN_URL"
+echo "token endpoint (TLS-native, through the gateway): $GATEWAY_TOKEN_URL"
 if $ONCE; then
   echo "== done (--once)"
   exit 0

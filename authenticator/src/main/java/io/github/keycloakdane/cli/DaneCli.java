@@ -57,6 +57,8 @@ public final class DaneCli {
                                                     [--timeout MS] [--ee-name-check] [--pkix-trust FILE.pem]
               java -jar keycloak-dane.jar assertion --key KEY.pem [--cert CERT.pem | --key-in-dns [--name NAME]] --client-id ID
                                                     --aud URL [--lifetime S]
+              java -jar keycloak-dane.jar request --key KEY.pem --cert CERT.pem --name NAME URL [-d DATA] [--cacert FILE.pem]
+                                                    [--dane-clientid-codepoint N]
 
             tlsa     print the TLSA record for the first certificate in FILE.pem (default 3 1 1: DANE-EE, SPKI, SHA-256),
                      as 'NAME. IN TLSA U S M HEX' when --name is given. For DANE-TA (usage 2) pass the CA certificate.
@@ -72,6 +74,11 @@ public final class DaneCli {
                      first). With --key-in-dns the header carries no key, only x5u = dns://NAME?type=TLSA (NAME: --name,
                      else ID when it is a DNS name): publish the key as a 3 1 0 record (or the certificate as 3 0 0).
                      KEY.pem: an unencrypted EC (P-256/384/521), Ed25519 or RSA (2048-4096 bits) private key.
+            request  an HTTPS request over TLS 1.3 (TLS-native mode, draft-ietf-dance-client-auth): the certificate
+                     CERT.pem (leaf first) with NAME in its dane_clientid extension (codepoint N, default 65280, the
+                     gateway's default). POST with -d DATA (application/x-www-form-urlencoded), GET without. Prints
+                     the response body; exit 0 on a 2xx status, 1 otherwise or when the server refuses the handshake.
+                     The server's certificate is checked against FILE.pem (default: the JDK's trust store).
 
             options:
             %s
@@ -133,6 +140,7 @@ public final class DaneCli {
                 case "lookup" -> lookup(a);
                 case "verify" -> verify(a);
                 case "assertion" -> assertion(a);
+                case "request" -> request(a);
                 default -> throw new UsageException("unknown command '" + args[0] + "' (try --help)");
             };
         } catch (UsageException e) {
@@ -262,6 +270,58 @@ public final class DaneCli {
         return outcome.authenticated() ? OK : NEGATIVE;
     }
 
+    private int request(Arguments a) throws UsageException {
+        a.allow(Set.of("--key", "--cert", "--name", "-d", "--cacert", "--dane-clientid-codepoint"), List.of(), 1);
+        java.net.URI url;
+        try {
+            url = java.net.URI.create(a.positional(0));
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("not a URL: " + a.positional(0));
+        }
+        if (!"https".equals(url.getScheme()) || url.getHost() == null) {
+            throw new UsageException("the URL must be https://HOST[:PORT]/PATH");
+        }
+        DaneName name = parseName(a.required("--name"));
+        List<X509Certificate> chain = readChain(a.required("--cert"));
+        java.security.KeyPair keys;
+        try {
+            keys = PrivateKeys.read(readText(a.required("--key")));
+        } catch (java.security.GeneralSecurityException e) {
+            throw new UsageException(a.required("--key") + ": " + e.getMessage());
+        }
+        int codepoint = a.intOption("--dane-clientid-codepoint", DaneTlsClient.DEFAULT_CODEPOINT);
+        if (codepoint < 0 || codepoint > 65535) {
+            throw new UsageException("--dane-clientid-codepoint must be 0-65535");
+        }
+        java.util.Set<java.security.cert.TrustAnchor> trust = null;
+        if (a.option("--cacert") != null) {
+            trust = new java.util.HashSet<>();
+            for (X509Certificate c : readChain(a.option("--cacert"))) {
+                trust.add(new java.security.cert.TrustAnchor(c, null));
+            }
+        }
+        // BouncyCastle's client keeps only the standard extensions of the server's CertificateRequest: whether the
+        // server offered dane_clientid is not visible here, so the name is sent because it was asked for
+        err.println("keycloak-dane: sending dane_clientid " + name + " (extension " + codepoint
+                + ") in the TLS 1.3 Certificate message; this client cannot see whether the server offered it");
+        String data = a.option("-d");
+        DaneTlsClient client = new DaneTlsClient(chain, keys.getPrivate(), name.value(), codepoint, trust);
+        try {
+            DaneTlsClient.Response response = data == null ? client.send("GET", url, null, null)
+                    : client.send("POST", url, "application/x-www-form-urlencoded",
+                    data.getBytes(StandardCharsets.UTF_8));
+            err.println("keycloak-dane: HTTP " + response.status());
+            out.println(response.body());
+            return response.status() / 100 == 2 ? OK : NEGATIVE;
+        } catch (DaneTlsClient.Refused e) {
+            err.println("keycloak-dane: " + e.getMessage());
+            return NEGATIVE;
+        } catch (IOException e) {
+            err.println("keycloak-dane: " + url + ": " + e.getMessage());
+            return NEGATIVE;
+        }
+    }
+
     /** The server options given on the command line, parsed as the server parses them, named as the CLI names them. */
     private static ServerSettings settings(Arguments a) throws UsageException {
         try {
@@ -340,7 +400,12 @@ public final class DaneCli {
             Arguments a = new Arguments();
             for (int i = 1; i < args.length; i++) {
                 String arg = args[i];
-                if (arg.startsWith("--")) {
+                if (arg.equals("-d")) {
+                    if (i + 1 >= args.length) {
+                        throw new UsageException("-d needs a value");
+                    }
+                    a.options.put(arg, args[++i]);
+                } else if (arg.startsWith("--")) {
                     boolean isFlag = arg.equals("--help") || arg.equals(KEY_IN_DNS) || ServerOption.forCli().stream()
                             .anyMatch(o -> o.type == ServerOption.Type.BOOLEAN && o.cliFlag().equals(arg));
                     if (isFlag) {

@@ -41,4 +41,32 @@ class PackagingIT {
                 "theme-resources/messages/messages_en.properties",
                 "theme-resources/messages/messages_de.properties");
     }
+
+    @Test
+    void theCliFindsBouncyCastlesTlsBesideTheJarWithoutBundlingIt() throws Exception {
+        try (JarFile jar = new JarFile(CliRunner.jar().toFile())) {
+            String classPath = jar.getManifest().getMainAttributes().getValue("Class-Path");
+            assertThat(classPath.split(" ")).contains("lib/bcprov-jdk18on.jar", "lib/bctls-jdk18on.jar",
+                    "lib/bcutil-jdk18on.jar");
+            for (String entry : classPath.split(" ")) {
+                assertThat(CliRunner.jar().resolveSibling(entry)).isRegularFile();
+            }
+        }
+    }
+
+    @Test
+    void theGatewayJarRunsAloneAndCarriesNoKeycloakClass() throws Exception {
+        List<String> names = new ArrayList<>();
+        try (JarFile jar = new JarFile(io.github.keycloakdane.it.harness.DaneGatewayProcess.jar().toFile())) {
+            jar.stream().map(JarEntry::getName).forEach(names::add);
+            assertThat(jar.getManifest().getMainAttributes().getValue("Main-Class"))
+                    .isEqualTo("io.github.keycloakdane.gateway.DaneGateway");
+        }
+        assertThat(names).contains("org/bouncycastle/tls/TlsServerProtocol.class",
+                "io/netty/handler/codec/http/HttpServerCodec.class",
+                "io/github/keycloakdane/core/DaneVerifier.class");
+        assertThat(names).noneMatch(n -> n.startsWith("org/keycloak/") || n.startsWith("io/github/keycloakdane/keycloak/"));
+        assertThat(names).noneMatch(n -> n.contains("InetAddressResolverProvider"));
+        assertThat(names).noneMatch(n -> n.matches("META-INF/[^/]+\\.(SF|RSA|DSA|EC)"));
+    }
 }

@@ -2,6 +2,7 @@ package io.github.keycloakdane.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.nimbusds.jwt.SignedJWT;
+import io.github.keycloakdane.it.harness.DaneGatewayProcess;
 import io.github.keycloakdane.it.harness.ItConfig;
 import io.github.keycloakdane.it.harness.KeycloakOptions;
 import io.github.keycloakdane.it.harness.Stack;
@@ -17,6 +18,8 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.URLEncoder;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,7 +39,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code dane_clientid} it authenticated in {@code proxy-identity-header}, next to the certificate (nginx lookup
  * format). The test client plays that proxy, straight to Keycloak's HTTP port: from 127.0.0.1 (the trusted proxy
  * address) and from 127.0.0.2 (anyone else). By default the assertion is re-verified against the forwarded
- * certificate, so a proxy bug cannot mint identities; {@code trust-proxy-identity=true} believes it as it is. Its own
+ * certificate, so a proxy bug cannot mint identities; {@code trust-proxy-identity=true} believes it as it is (there
+ * also through the real DANE-aware proxy, the gateway jar: GatewayIT runs the re-verify mode). Its own
  * Keycloak, started twice in one directory.
  */
 class ProxyIdentityIT {
@@ -140,6 +144,33 @@ class ProxyIdentityIT {
 
             TlsHttp.Response unknown = fromProxy(stack, "127.0.0.1", "nobody._device.example.test", null, Map.of());
             assertThat(unknown.status()).as(unknown.toString()).isEqualTo(401);
+
+            // the TLS-native gateway in front of this Keycloak: the device's token through it, believed as asserted
+            throughTheGateway(stack);
+        }
+    }
+
+    /** A device with the CLI's request (TLS 1.3, dane_clientid) through the gateway jar gets a token. */
+    private static void throughTheGateway(Stack stack) throws Exception {
+        Issued device = TestPki.leaf("sensor7").build();
+        publish(stack, SENSOR7, daneEe(device.cert()));
+        Issued tlsCa = TestPki.ca("proxy-identity gateway CA").build();
+        Path dir = Files.createDirectories(ItConfig.workDir().resolve("proxy-identity-gateway"));
+        Path ca = TestPki.writePem(dir.resolve("ca.pem"), List.of(tlsCa.cert()));
+        Path cert = TestPki.writePem(dir.resolve("device.pem"), List.of(device.cert()));
+        Path key = TestPki.writePem(dir.resolve("device.key"), device.keyPair().getPrivate());
+        try (DaneGatewayProcess gateway = DaneGatewayProcess.start(dir.resolve("gateway"),
+                stack.keycloak().baseUri(), TestPki.tlsServer(tlsCa, "127.0.0.1"),
+                "--resolver", "127.0.0.1:" + stack.knot().port(), "--trust-anchors", stack.trustAnchorFile().toString(),
+                "--identity-header", HEADER)) {
+            CliRunner.Result r = CliRunner.run("request", "--key", key.toString(), "--cert", cert.toString(),
+                    "--name", SENSOR7, "--cacert", ca.toString(),
+                    gateway.baseUri() + "/realms/" + REALM + "/protocol/openid-connect/token",
+                    "-d", "grant_type=client_credentials");
+            assertThat(r.exitCode()).as(r.toString()).isZero();
+            String token = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.stdout())
+                    .path("access_token").asText();
+            assertThat(SignedJWT.parse(token).getJWTClaimsSet().getStringClaim("dane_clientid")).isEqualTo(SENSOR7);
         }
     }
 

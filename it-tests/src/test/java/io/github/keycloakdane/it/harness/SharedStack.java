@@ -30,6 +30,8 @@ public final class SharedStack implements ParameterResolver {
                         KeycloakOptions.dane(ServerOption.ALLOW_LIST, ".example.test,.unsigned.test"),
                         KeycloakOptions.dane(ServerOption.CACHE_NEGATIVE_TTL, 1),
                         KeycloakOptions.dane(ServerOption.CACHE_MIN_TTL, 1),
+                        // the TLS-native gateway's header (GatewayIT); re-verified against the forwarded certificate
+                        KeycloakOptions.dane(ServerOption.PROXY_IDENTITY_HEADER, "X-Dane-Authenticated-Clientid"),
                         KeycloakOptions.SEARCHABLE_NAME, KeycloakOptions.METRICS);
         ItConfig.daneRealm().ifPresent(b::realmImport);
         return b;
