@@ -79,7 +79,7 @@ final class LookupCache {
             return cached.lookup;
         }
         observer.miss();
-        return load(name, loader, true);
+        return load(name, loader, true, queries, "max-concurrent-lookups");
     }
 
     /**
@@ -91,16 +91,17 @@ final class LookupCache {
     }
 
     /**
-     * Queries DNS now, past the cache, under the same concurrency limit; stores the answer (replacing any cached one)
-     * only when {@code store} is set. A lookup another caller has running is waited for, not repeated.
+     * Queries DNS now, past the cache, taking a slot of {@code budget} (never one of the logins'); stores the answer
+     * (replacing any cached one) only when {@code store} is set. A lookup another caller has running is waited for,
+     * not repeated.
      */
-    TlsaLookup lookupNow(DaneName name, Function<DaneName, TlsaLookup> loader, boolean store) {
+    TlsaLookup lookupNow(DaneName name, Function<DaneName, TlsaLookup> loader, boolean store, LookupBudget budget) {
         if (store) {
             synchronized (entries) {
                 entries.remove(name);
             }
         }
-        return load(name, loader, store);
+        return load(name, loader, store, budget.slots(), budget.describe());
     }
 
     /** The unexpired entry for the name, or null; an expired one is dropped when {@code dropExpired}. */
@@ -120,19 +121,21 @@ final class LookupCache {
         }
     }
 
-    private TlsaLookup load(DaneName name, Function<DaneName, TlsaLookup> loader, boolean store) {
+    /** @param slots whose slot the query takes: the logins' ({@link #queries}) or a budget of its own */
+    private TlsaLookup load(DaneName name, Function<DaneName, TlsaLookup> loader, boolean store, Semaphore slots,
+                            String limit) {
         CompletableFuture<TlsaLookup> running = inFlight.get(name);
         if (running != null) {
             return await(name, running);
         }
-        if (!queries.tryAcquire()) {
-            return TlsaLookup.failed(DnssecStatus.BUSY, maxConcurrent + " lookups are running on this node already"
-                    + " (max-concurrent-lookups); " + name + " was not looked up");
+        if (!slots.tryAcquire()) {
+            return TlsaLookup.failed(DnssecStatus.BUSY, (slots == queries ? maxConcurrent + " lookups" : "lookups")
+                    + " are running on this node already (" + limit + "); " + name + " was not looked up");
         }
         CompletableFuture<TlsaLookup> mine = new CompletableFuture<>();
         running = inFlight.putIfAbsent(name, mine);
         if (running != null) {
-            queries.release(); // another request started this name's lookup in the meantime: wait for it
+            slots.release(); // another request started this name's lookup in the meantime: wait for it
             return await(name, running);
         }
         long started = System.nanoTime();
@@ -155,7 +158,7 @@ final class LookupCache {
             throw e; // the JVM's own trouble (out of memory, ...) is not ours to hide
         } finally {
             inFlight.remove(name, mine);
-            queries.release();
+            slots.release();
         }
     }
 

@@ -2,6 +2,7 @@ package io.github.keycloakdane.keycloak;
 
 import io.github.keycloakdane.core.DaneVerifier;
 import io.github.keycloakdane.dns.DnsTlsaSource;
+import io.github.keycloakdane.keycloak.diagnostics.DiagnosticsGuard;
 import io.github.keycloakdane.settings.ServerOption;
 import io.github.keycloakdane.settings.ServerSettings;
 import org.eclipse.microprofile.config.ConfigProvider;
@@ -33,6 +34,7 @@ public class DefaultDaneVerifierProviderFactory implements DaneVerifierProviderF
     private volatile String proxyIdentityHeader;
     private volatile boolean trustProxyIdentity;
     private volatile java.time.Duration assertionMaxLifetime;
+    private volatile DiagnosticsGuard diagnostics;
 
     @Override
     public void init(Config.Scope config) {
@@ -46,6 +48,7 @@ public class DefaultDaneVerifierProviderFactory implements DaneVerifierProviderF
         proxyIdentityHeader = settings.proxyIdentityHeader();
         trustProxyIdentity = settings.trustProxyIdentity();
         assertionMaxLifetime = settings.assertionMaxLifetime();
+        diagnostics = new DiagnosticsGuard(settings.diagnostics());
         String identityHeaderProblem = DeploymentChecks.untrustedIdentityHeader(proxyIdentityHeader,
                 trustedProxyAddresses());
         if (identityHeaderProblem != null) {
@@ -77,6 +80,7 @@ public class DefaultDaneVerifierProviderFactory implements DaneVerifierProviderF
         String identityHeader = proxyIdentityHeader;
         boolean trustIdentity = trustProxyIdentity;
         java.time.Duration maxLifetime = assertionMaxLifetime;
+        DiagnosticsGuard guard = diagnostics;
         return new DaneVerifierProvider() {
             @Override
             public DaneVerifier verifier() {
@@ -111,6 +115,11 @@ public class DefaultDaneVerifierProviderFactory implements DaneVerifierProviderF
             @Override
             public java.time.Duration assertionMaxLifetime() {
                 return maxLifetime;
+            }
+
+            @Override
+            public DiagnosticsGuard diagnostics() {
+                return guard;
             }
         };
     }

@@ -27,7 +27,8 @@ import java.util.regex.Pattern;
  */
 public record ServerSettings(DnsSettings dns, AllowList allowList, MatchPolicy matchPolicy,
                              boolean allowUntrustedCertificateHeader, String proxyIdentityHeader,
-                             boolean trustProxyIdentity, Duration assertionMaxLifetime) {
+                             boolean trustProxyIdentity, Duration assertionMaxLifetime,
+                             DiagnosticsSettings diagnostics) {
 
     /** An HTTP field name (RFC 9110 token), at most 100 characters. */
     private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}");
@@ -109,8 +110,11 @@ public record ServerSettings(DnsSettings dns, AllowList allowList, MatchPolicy m
         if (maxLifetime == 0) {
             throw r.invalid(ServerOption.ASSERTION_MAX_LIFETIME, "must be at least 1");
         }
+        DiagnosticsSettings diagnostics = new DiagnosticsSettings(
+                r.atLeastOne(ServerOption.DIAGNOSTICS_MAX_CONCURRENT_LOOKUPS),
+                r.atLeastOne(ServerOption.DIAGNOSTICS_PER_MINUTE), r.atLeastOne(ServerOption.DIAGNOSTICS_BURST));
         return new ServerSettings(dns, allowList, policy, r.bool(ServerOption.ALLOW_UNTRUSTED_CERTIFICATE_HEADER),
-                identityHeader, trustProxyIdentity, Duration.ofSeconds(maxLifetime));
+                identityHeader, trustProxyIdentity, Duration.ofSeconds(maxLifetime), diagnostics);
     }
 
     /**
@@ -153,6 +157,14 @@ public record ServerSettings(DnsSettings dns, AllowList allowList, MatchPolicy m
                 // reported below
             }
             throw invalid(option, "must be a whole number >= 0, not '" + v + "'");
+        }
+
+        int atLeastOne(ServerOption option) {
+            long n = number(option);
+            if (n < 1) {
+                throw invalid(option, "must be at least 1");
+            }
+            return (int) Math.min(Integer.MAX_VALUE, n);
         }
 
         Set<TrustAnchor> anchors(ServerOption option, String file) {
