@@ -1,5 +1,6 @@
 package io.github.keycloakdane.it.harness;
 
+import io.github.keycloakdane.it.FaultyDns;
 import io.github.keycloakdane.settings.ServerOption;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
@@ -7,6 +8,8 @@ import org.junit.jupiter.api.extension.ParameterResolutionException;
 import org.junit.jupiter.api.extension.ParameterResolver;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
 
 /**
  * JUnit 5 extension giving every IT class that takes a {@link Stack} parameter the run's one stack: started by the
@@ -16,6 +19,18 @@ import java.io.IOException;
 public final class SharedStack implements ParameterResolver {
 
     private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(SharedStack.class);
+
+    /** The run stack's fault injector between Keycloak and Knot; set once the stack's Knot runs. */
+    private static volatile FaultyDns faults;
+
+    /**
+     * The fault-injecting DNS in front of the run stack's Knot: it forwards every query unchanged unless a test
+     * breaks a name of its own (e.g. {@code DROP} for a black hole). Tests heal what they break. Null before the
+     * stack started.
+     */
+    public static FaultyDns faults() {
+        return faults;
+    }
 
     /**
      * The run's stack, and the demo's ({@link DemoStack}): the provider jar, the realm-config realm when it exists,
@@ -55,7 +70,14 @@ public final class SharedStack implements ParameterResolver {
 
         static Holder start() {
             try {
-                return new Holder(configuration().start(), null);
+                return new Holder(configuration().dnsInFront(knot -> {
+                    try {
+                        faults = new FaultyDns(knot, Duration.ofSeconds(5), 2);
+                        return faults.address();
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                }).start(), null);
             } catch (IOException | RuntimeException e) {
                 return new Holder(null, e);
             }
@@ -65,6 +87,13 @@ public final class SharedStack implements ParameterResolver {
         public void close() {
             if (stack != null) {
                 stack.close();
+            }
+            if (faults != null) {
+                try {
+                    faults.close();
+                } catch (IOException | InterruptedException e) {
+                    // the run is over
+                }
             }
         }
     }
