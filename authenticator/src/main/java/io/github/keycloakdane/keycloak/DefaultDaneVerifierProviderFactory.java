@@ -2,6 +2,7 @@ package io.github.keycloakdane.keycloak;
 
 import io.github.keycloakdane.core.DaneVerifier;
 import io.github.keycloakdane.dns.DnsTlsaSource;
+import io.github.keycloakdane.dns.DnssecSignatures;
 import io.github.keycloakdane.keycloak.diagnostics.DiagnosticsGuard;
 import io.github.keycloakdane.settings.ServerOption;
 import io.github.keycloakdane.settings.ServerSettings;
@@ -35,6 +36,7 @@ public class DefaultDaneVerifierProviderFactory implements DaneVerifierProviderF
     private volatile boolean trustProxyIdentity;
     private volatile java.time.Duration assertionMaxLifetime;
     private volatile DiagnosticsGuard diagnostics;
+    private volatile boolean trustAd;
 
     @Override
     public void init(Config.Scope config) {
@@ -49,6 +51,7 @@ public class DefaultDaneVerifierProviderFactory implements DaneVerifierProviderF
         trustProxyIdentity = settings.trustProxyIdentity();
         assertionMaxLifetime = settings.assertionMaxLifetime();
         diagnostics = new DiagnosticsGuard(settings.diagnostics());
+        trustAd = settings.dns().trustAd();
         String identityHeaderProblem = DeploymentChecks.untrustedIdentityHeader(proxyIdentityHeader,
                 trustedProxyAddresses());
         if (identityHeaderProblem != null) {
@@ -150,6 +153,16 @@ public class DefaultDaneVerifierProviderFactory implements DaneVerifierProviderF
                     DaneNames.PARAMETER, DaneNames.CLIENT_ATTRIBUTE, DaneNames.CLIENT_ATTRIBUTE);
         }
         factory.register(new ClientNameListener());
+        if (!trustAd) {
+            String provider = DnssecSignatures.provider();
+            if ("BC".equals(provider)) {
+                LOG.infof("DANE: DNSSEC ECDSA signatures are checked by %s", provider);
+            } else {
+                LOG.infof("DANE: DNSSEC ECDSA signatures are checked by %s; BouncyCastle checks them several times"
+                        + " faster (a cheaper cold lookup): start the JVM with -Djava.security.properties=FILE"
+                        + " holding %s (docs/PRODUCTION.md)", provider, DnssecSignatures.PREFERRED);
+            }
+        }
     }
 
     private static String trustedProxyAddresses() {

@@ -78,6 +78,7 @@ public final class KeycloakServer extends ManagedProcess {
         private Duration startTimeout = Duration.ofSeconds(600);
         private List<String> buildOptions;
         private Path distribution = ItConfig.keycloakDist();
+        private final List<String> javaOptions = new ArrayList<>();
 
         private Builder(String name) {
             this.name = ItConfig.plainName(name);
@@ -108,6 +109,12 @@ public final class KeycloakServer extends ManagedProcess {
         /** A realm JSON for {@code data/import/} (repeatable); adds {@code --import-realm}. */
         public Builder realmImport(Path realmJson) {
             realmImports.add(realmJson.toAbsolutePath().normalize());
+            return this;
+        }
+
+        /** JVM options for this instance, after {@link ItConfig#keycloakJavaOptsAppend()} in JAVA_OPTS_APPEND. */
+        public Builder javaOptions(List<String> opts) {
+            javaOptions.addAll(opts);
             return this;
         }
 
@@ -181,6 +188,7 @@ public final class KeycloakServer extends ManagedProcess {
     private final Issued httpsCertificate;
     /** null: start-dev. */
     private final List<String> buildOptions;
+    private final List<String> javaOptions;
     private int port;
     private int managementPort;
     private int clusterPort;
@@ -196,6 +204,7 @@ public final class KeycloakServer extends ManagedProcess {
         this.httpsCertificate = b.httpsCertificate;
         this.buildOptions = b.buildOptions;
         this.dist = b.distribution;
+        this.javaOptions = List.copyOf(b.javaOptions);
     }
 
     @Override
@@ -311,8 +320,9 @@ public final class KeycloakServer extends ManagedProcess {
         env.put("JAVA_HOME", System.getProperty("java.home"));
         env.put("KC_BOOTSTRAP_ADMIN_USERNAME", "admin");
         env.put("KC_BOOTSTRAP_ADMIN_PASSWORD", "admin");
-        if (!ItConfig.keycloakJavaOptsAppend().isBlank()) {
-            env.put("JAVA_OPTS_APPEND", ItConfig.keycloakJavaOptsAppend());
+        String javaOpts = (ItConfig.keycloakJavaOptsAppend() + " " + String.join(" ", javaOptions)).strip();
+        if (!javaOpts.isBlank()) {
+            env.put("JAVA_OPTS_APPEND", javaOpts);
         }
     }
 

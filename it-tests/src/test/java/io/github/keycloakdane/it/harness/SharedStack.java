@@ -1,5 +1,6 @@
 package io.github.keycloakdane.it.harness;
 
+import io.github.keycloakdane.dns.DnssecSignatures;
 import io.github.keycloakdane.it.FaultyDns;
 import io.github.keycloakdane.settings.ServerOption;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -9,6 +10,8 @@ import org.junit.jupiter.api.extension.ParameterResolver;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 
 /**
@@ -35,7 +38,8 @@ public final class SharedStack implements ParameterResolver {
     /**
      * The run's stack, and the demo's ({@link DemoStack}): the provider jar, the realm-config realm when it exists,
      * Knot with a signed zone (its KSK is the trust anchor) and an unsigned one, in which tests publish with updates;
-     * metrics on (MetricsIT scrapes them).
+     * metrics on (MetricsIT scrapes them); the JVM setting of docs/PRODUCTION.md that has BouncyCastle check DNSSEC
+     * signatures ({@link #dnssecSecurityFile()}).
      */
     public static Stack.Builder configuration() {
         Stack.Builder b = Stack.builder().name("stack").provider(ItConfig.daneJar())
@@ -43,9 +47,21 @@ public final class SharedStack implements ParameterResolver {
                 .keycloakOptions(
                         KeycloakOptions.dane(ServerOption.ALLOW_LIST, ".example.test,.unsigned.test"),
                         KeycloakOptions.dane(ServerOption.CACHE_NEGATIVE_TTL, 1),
-                        KeycloakOptions.SEARCHABLE_NAME, KeycloakOptions.METRICS);
+                        KeycloakOptions.SEARCHABLE_NAME, KeycloakOptions.METRICS)
+                .keycloakJavaOptions("-Djava.security.properties=" + dnssecSecurityFile());
         ItConfig.daneRealm().ifPresent(b::realmImport);
         return b;
+    }
+
+    /** The java.security override docs/PRODUCTION.md recommends, written into the work directory. */
+    public static Path dnssecSecurityFile() {
+        try {
+            Path file = Files.createDirectories(ItConfig.workDir()).resolve("dane-java.security");
+            Files.writeString(file, DnssecSignatures.PREFERRED + "\n");
+            return file;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     @Override

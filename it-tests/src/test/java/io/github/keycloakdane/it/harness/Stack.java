@@ -38,6 +38,7 @@ public final class Stack implements AutoCloseable {
         private Consumer<KnotDns.Builder> knot;
         private String proxyTrustedAddresses = "127.0.0.1";
         private UnaryOperator<InetSocketAddress> dnsInFront = UnaryOperator.identity();
+        private final List<String> keycloakJavaOptions = new ArrayList<>();
 
         private Builder() {
         }
@@ -60,6 +61,12 @@ public final class Stack implements AutoCloseable {
         /** A realm JSON imported at startup (repeatable). */
         public Builder realmImport(Path json) {
             realmImports.add(json);
+            return this;
+        }
+
+        /** JVM options for Keycloak (its JAVA_OPTS_APPEND, after the harness' own). */
+        public Builder keycloakJavaOptions(String... options) {
+            keycloakJavaOptions.addAll(List.of(options));
             return this;
         }
 
@@ -139,7 +146,7 @@ public final class Stack implements AutoCloseable {
         options.addAll(KeycloakOptions.behindProxy(b.proxyTrustedAddresses));
         options.addAll(b.keycloakOptions);
         KeycloakServer.Builder kb = KeycloakServer.builder(b.name).instanceDir(dir.resolve("keycloak"))
-                .options(options);
+                .options(options).javaOptions(b.keycloakJavaOptions);
         b.providers.forEach(kb::provider);
         b.realmImports.forEach(kb::realmImport);
         keycloak = kb.start();
