@@ -183,6 +183,7 @@
   function verdict(d) {
     if (d.nameError) return { ok: false, text: 'Invalid name: ' + d.nameError };
     const lookup = d.lookup || {};
+    if (lookup.fromCache) return { ok: false, text: lookup.dnssec + ' (cached): ' + lookup.reason };
     if (!lookup.performed) return { ok: false, text: 'Refused before any DNS query: ' + lookup.why };
     if (d.match) {
       return d.match.authenticated
@@ -223,9 +224,13 @@
     }
     if (d.users) step('Users carrying it', d.users.length ? carriers(d.users, identities && identities.users, 'username') : 'none');
     if (d.usersHidden) step('Users carrying it', d.usersHidden);
-    if (d.cache) step('Cache', d.cache.cached ? d.cache.dnssec + ' until ' + d.cache.until : 'not cached');
+    if (d.cache) {
+      step('Cache', d.cache.shown === false ? 'not shown: ' + d.cache.why
+        : d.cache.cached ? d.cache.dnssec + ' until ' + d.cache.until : 'not cached');
+    }
     if (d.lookup) {
-      if (d.lookup.performed) {
+      if (d.lookup.performed || d.lookup.fromCache) {
+        if (d.lookup.fromCache) step('DNS lookup', 'not made: ' + d.lookup.why);
         step('DNSSEC', d.lookup.dnssec + ': ' + d.lookup.reason);
         step('Usable TLSA records', d.lookup.usable.join('\n') || 'none');
         step('Unusable TLSA records', d.lookup.unusable.join('\n') || 'none');

@@ -154,11 +154,12 @@ public final class DnsTlsaSource implements TlsaSource {
     }
 
     /**
-     * Queries DNS now, whatever is cached; the answer replaces the cached one only when {@code refresh} is set,
-     * otherwise the cache is left exactly as it was (a diagnosis must not change what logins see).
+     * Queries DNS now, whatever is cached, on a slot of {@code budget} (never one of {@code max-concurrent-lookups},
+     * which logins use); the answer replaces the cached one only when {@code refresh} is set, otherwise the cache is
+     * left exactly as it was (a diagnosis must not change what logins see).
      */
-    public TlsaLookup lookupNow(DaneName name, boolean refresh) {
-        return cache.lookupNow(name, this::fetch, refresh);
+    public TlsaLookup lookupNow(DaneName name, boolean refresh, LookupBudget budget) {
+        return cache.lookupNow(name, this::fetch, refresh, budget);
     }
 
     public int cacheSize() {

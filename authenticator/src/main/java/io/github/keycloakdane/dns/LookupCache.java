@@ -88,9 +88,14 @@ final class LookupCache {
     }
 
     /** A query running now: its result, and how many requests wait for it. */
-    private record InFlight(CompletableFuture<TlsaLookup> result, AtomicInteger waiters) {
+    /** @param budget the diagnostics' own slots the lookup holds, or null: one of the logins' ({@link #running}) */
+    private record InFlight(CompletableFuture<TlsaLookup> result, AtomicInteger waiters, LookupBudget budget) {
+        InFlight(LookupBudget budget) {
+            this(new CompletableFuture<>(), new AtomicInteger(), budget);
+        }
+
         InFlight() {
-            this(new CompletableFuture<>(), new AtomicInteger());
+            this(null);
         }
     }
 
@@ -166,7 +171,7 @@ final class LookupCache {
             return hit;
         }
         observer.miss();
-        return load(name, loader, true, true);
+        return load(name, loader, true, true, null);
     }
 
     /**
@@ -184,13 +189,13 @@ final class LookupCache {
      * Queries DNS now, past the cache, under the same concurrency limit; stores the answer (replacing any cached one)
      * only when {@code store} is set. A lookup another caller has running is waited for, not repeated.
      */
-    TlsaLookup lookupNow(DaneName name, Function<DaneName, TlsaLookup> loader, boolean store) {
+    TlsaLookup lookupNow(DaneName name, Function<DaneName, TlsaLookup> loader, boolean store, LookupBudget budget) {
         if (store) {
             synchronized (entries) {
                 entries.remove(name);
             }
         }
-        return load(name, loader, store, false);
+        return load(name, loader, store, false, budget);
     }
 
     /** The unexpired entry for the name, or null; an expired one is dropped when {@code dropExpired}. Locked. */
@@ -266,19 +271,22 @@ final class LookupCache {
         }
     }
 
-    private TlsaLookup load(DaneName name, Function<DaneName, TlsaLookup> loader, boolean store, boolean request) {
+    /** @param budget slots of its own the lookup takes (the diagnostics'), or null: one of the logins' */
+    private TlsaLookup load(DaneName name, Function<DaneName, TlsaLookup> loader, boolean store, boolean request,
+                            LookupBudget budget) {
         InFlight existing = inFlight.get(name);
         if (existing != null) {
             return await(name, existing, request);
         }
-        if (!acquire(0)) {
-            return TlsaLookup.failed(DnssecStatus.BUSY, maxConcurrent + " lookups are running on this node already"
-                    + " (max-concurrent-lookups); " + name + " was not looked up");
+        if (budget == null ? !acquire(0) : !budget.slots().tryAcquire()) {
+            return TlsaLookup.failed(DnssecStatus.BUSY, (budget == null ? maxConcurrent + " lookups are running on"
+                    + " this node already (max-concurrent-lookups); " : "lookups are running on this node already ("
+                    + budget.describe() + "); ") + name + " was not looked up");
         }
-        InFlight mine = new InFlight();
+        InFlight mine = new InFlight(budget);
         existing = inFlight.putIfAbsent(name, mine);
         if (existing != null) {
-            running.decrementAndGet(); // another request started this name's lookup in the meantime: wait for it
+            release(mine); // another request started this name's lookup in the meantime: wait for it
             return await(name, existing, request);
         }
         if (request) {
@@ -335,7 +343,16 @@ final class LookupCache {
             throw e; // the JVM's own trouble (out of memory, ...) is not ours to hide
         } finally {
             inFlight.remove(name, mine);
+            release(mine);
+        }
+    }
+
+    /** Gives back the slot a lookup took. */
+    private void release(InFlight lookup) {
+        if (lookup.budget() == null) {
             running.decrementAndGet();
+        } else {
+            lookup.budget().slots().release();
         }
     }
 

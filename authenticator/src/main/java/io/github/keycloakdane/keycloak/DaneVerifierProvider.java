@@ -37,6 +37,9 @@ public interface DaneVerifierProvider extends Provider {
     /** {@code assertion-max-lifetime}: the longest {@code exp - iat} of a {@code client-dane-jwt} assertion. */
     java.time.Duration assertionMaxLifetime();
 
+    /** The node's bounds on the admin diagnostics: their own lookup slots and a rate per admin and realm. */
+    io.github.keycloakdane.keycloak.diagnostics.DiagnosticsGuard diagnostics();
+
     @Override
     default void close() {
         // the verifier belongs to the factory and outlives every session

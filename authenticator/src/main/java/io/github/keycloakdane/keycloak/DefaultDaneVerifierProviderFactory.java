@@ -2,8 +2,10 @@ package io.github.keycloakdane.keycloak;
 
 import io.github.keycloakdane.core.DaneVerifier;
 import io.github.keycloakdane.dns.DnsTlsaSource;
+import io.github.keycloakdane.dns.DnssecSignatures;
 import io.github.keycloakdane.keycloak.client.CarrierIndex;
 import io.github.keycloakdane.keycloak.client.ClientCarriers;
+import io.github.keycloakdane.keycloak.diagnostics.DiagnosticsGuard;
 import io.github.keycloakdane.settings.ServerOption;
 import io.github.keycloakdane.settings.ServerSettings;
 import org.eclipse.microprofile.config.ConfigProvider;
@@ -37,6 +39,8 @@ public class DefaultDaneVerifierProviderFactory implements DaneVerifierProviderF
     private volatile String proxyIdentityHeader;
     private volatile boolean trustProxyIdentity;
     private volatile java.time.Duration assertionMaxLifetime;
+    private volatile DiagnosticsGuard diagnostics;
+    private volatile boolean trustAd;
 
     @Override
     public void init(Config.Scope config) {
@@ -57,6 +61,8 @@ public class DefaultDaneVerifierProviderFactory implements DaneVerifierProviderF
         proxyIdentityHeader = settings.proxyIdentityHeader();
         trustProxyIdentity = settings.trustProxyIdentity();
         assertionMaxLifetime = settings.assertionMaxLifetime();
+        diagnostics = new DiagnosticsGuard(settings.diagnostics());
+        trustAd = settings.dns().trustAd();
         String identityHeaderProblem = DeploymentChecks.untrustedIdentityHeader(proxyIdentityHeader,
                 trustedProxyAddresses());
         if (identityHeaderProblem != null) {
@@ -89,6 +95,7 @@ public class DefaultDaneVerifierProviderFactory implements DaneVerifierProviderF
         String identityHeader = proxyIdentityHeader;
         boolean trustIdentity = trustProxyIdentity;
         java.time.Duration maxLifetime = assertionMaxLifetime;
+        DiagnosticsGuard guard = diagnostics;
         return new DaneVerifierProvider() {
             @Override
             public DaneVerifier verifier() {
@@ -129,6 +136,11 @@ public class DefaultDaneVerifierProviderFactory implements DaneVerifierProviderF
             public java.time.Duration assertionMaxLifetime() {
                 return maxLifetime;
             }
+
+            @Override
+            public DiagnosticsGuard diagnostics() {
+                return guard;
+            }
         };
     }
 
@@ -162,6 +174,16 @@ public class DefaultDaneVerifierProviderFactory implements DaneVerifierProviderF
             carrierIndex = ClientCarriers.start(factory);
         }
         factory.register(new ClientNameListener(clientNameSearchable, carrierIndex));
+        if (!trustAd) {
+            String provider = DnssecSignatures.provider();
+            if ("BC".equals(provider)) {
+                LOG.infof("DANE: DNSSEC ECDSA signatures are checked by %s", provider);
+            } else {
+                LOG.infof("DANE: DNSSEC ECDSA signatures are checked by %s; BouncyCastle checks them several times"
+                        + " faster (a cheaper cold lookup): start the JVM with -Djava.security.properties=FILE"
+                        + " holding %s (docs/PRODUCTION.md)", provider, DnssecSignatures.PREFERRED);
+            }
+        }
     }
 
     private static String trustedProxyAddresses() {

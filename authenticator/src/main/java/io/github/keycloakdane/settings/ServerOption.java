@@ -81,6 +81,17 @@ public enum ServerOption {
     TRUST_PROXY_IDENTITY("trust-proxy-identity", Type.BOOLEAN, "false", null, null, false,
             "believe `proxy-identity-header` without re-verifying (no certificate needed, no DNS query; the allow"
                     + " list and the client's `dane.clientid` still apply); logs a warning at start"),
+    DIAGNOSTICS_MAX_CONCURRENT_LOOKUPS("diagnostics-max-concurrent-lookups", Type.INTEGER,
+            Integer.toString(DiagnosticsSettings.DEFAULTS.maxConcurrentLookups()), null, "N", false,
+            "the most DNS lookups the admin diagnostics (`/admin/realms/{realm}/dane/diagnose`) run at once on this"
+                    + " node, on slots of their own: never one of `max-concurrent-lookups`, which logins use; one more"
+                    + " is answered `DNS_BUSY` without a query"),
+    DIAGNOSTICS_PER_MINUTE("diagnostics-per-minute", Type.INTEGER,
+            Integer.toString(DiagnosticsSettings.DEFAULTS.perMinute()), null, "N", false,
+            "diagnoses one admin may run in one realm per minute, on average, on this node (HTTP 429 beyond)"),
+    DIAGNOSTICS_BURST("diagnostics-burst", Type.INTEGER, Integer.toString(DiagnosticsSettings.DEFAULTS.burst()),
+            null, "N", false, "diagnoses one admin may run in one realm at once before `diagnostics-per-minute`"
+                    + " applies (the rate limit's bucket)"),
     ASSERTION_MAX_LIFETIME("assertion-max-lifetime", Type.INTEGER, "60", null, "SECONDS", false,
             "`client-dane-jwt`: the longest a client assertion may live, `exp` minus `iat` (a longer one is refused,"
                     + " `LIFETIME_TOO_LONG`); an assertion is a bearer proof until it expires, so keep it short");

@@ -30,7 +30,7 @@ import java.util.regex.Pattern;
 public record ServerSettings(DnsSettings dns, ResolverChannel channel, AllowList allowList, MatchPolicy matchPolicy,
                              boolean allowUntrustedCertificateHeader, String proxyIdentityHeader,
                              boolean trustProxyIdentity, Duration assertionMaxLifetime,
-                             Set<String> headerlessCertificateLookups) {
+                             Set<String> headerlessCertificateLookups, DiagnosticsSettings diagnostics) {
 
     /** An HTTP field name (RFC 9110 token), at most 100 characters. */
     private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}");
@@ -130,9 +130,12 @@ public record ServerSettings(DnsSettings dns, ResolverChannel channel, AllowList
                 headerless.add(stripped);
             }
         }
+        DiagnosticsSettings diagnostics = new DiagnosticsSettings(
+                r.atLeastOne(ServerOption.DIAGNOSTICS_MAX_CONCURRENT_LOOKUPS),
+                r.atLeastOne(ServerOption.DIAGNOSTICS_PER_MINUTE), r.atLeastOne(ServerOption.DIAGNOSTICS_BURST));
         return new ServerSettings(dns, channel, allowList, policy,
                 r.bool(ServerOption.ALLOW_UNTRUSTED_CERTIFICATE_HEADER), identityHeader, trustProxyIdentity,
-                Duration.ofSeconds(maxLifetime), Set.copyOf(headerless));
+                Duration.ofSeconds(maxLifetime), Set.copyOf(headerless), diagnostics);
     }
 
     /**
@@ -217,6 +220,14 @@ public record ServerSettings(DnsSettings dns, ResolverChannel channel, AllowList
                 // reported below
             }
             throw invalid(option, "must be a whole number >= 0, not '" + v + "'");
+        }
+
+        int atLeastOne(ServerOption option) {
+            long n = number(option);
+            if (n < 1) {
+                throw invalid(option, "must be at least 1");
+            }
+            return (int) Math.min(Integer.MAX_VALUE, n);
         }
 
         Set<TrustAnchor> anchors(ServerOption option, String file) {

@@ -83,6 +83,7 @@ class LookupCacheTest {
     }
 
     private static final Duration WAIT = Duration.ofSeconds(10);
+    private static final LookupBudget DIAGNOSTICS = new LookupBudget(2, "diagnostics-max-concurrent-lookups");
 
     private final ManualClock clock = new ManualClock();
     private final ManualScheduler scheduler = new ManualScheduler();
@@ -405,8 +406,8 @@ class LookupCacheTest {
         DaneName fresh = name("b.example.com");
         cache.get(cachedName, x -> load(DnssecStatus.SECURE, 60));
 
-        TlsaLookup live = cache.lookupNow(cachedName, x -> load(DnssecStatus.BOGUS, 0), false);
-        cache.lookupNow(fresh, x -> load(DnssecStatus.SECURE, 60), false);
+        TlsaLookup live = cache.lookupNow(cachedName, x -> load(DnssecStatus.BOGUS, 0), false, DIAGNOSTICS);
+        cache.lookupNow(fresh, x -> load(DnssecStatus.SECURE, 60), false, DIAGNOSTICS);
 
         assertThat(live.status()).isEqualTo(DnssecStatus.BOGUS);
         assertThat(loads).as("both were queried").hasValue(3);
@@ -422,7 +423,7 @@ class LookupCacheTest {
         cache.get(n, x -> load(DnssecStatus.SECURE, 60));
         clock.advance(Duration.ofSeconds(10));
 
-        cache.lookupNow(n, x -> load(DnssecStatus.SECURE, 60), true);
+        cache.lookupNow(n, x -> load(DnssecStatus.SECURE, 60), true, DIAGNOSTICS);
 
         LookupCache.Cached cached = cache.peek(n);
         assertThat(cached.lookup().detail()).isEqualTo("load 2");
@@ -724,6 +725,63 @@ class LookupCacheTest {
             assertThat(late.get(5, TimeUnit.SECONDS).detail()).as("it waited for the refresh").isEqualTo("load 2");
             refresh.get(5, TimeUnit.SECONDS);
             assertThat(loads).hasValue(2);
+        } finally {
+            release.countDown();
+            pool.shutdownNow();
+        }
+    }
+
+    /** A query through {@link LookupCache#lookupNow} that hangs until {@code release}. */
+    private static Future<TlsaLookup> slowLookupNow(ExecutorService pool, LookupCache cache, DaneName n,
+                                                    LookupBudget budget, CountDownLatch release)
+            throws InterruptedException {
+        CountDownLatch queryStarted = new CountDownLatch(1);
+        Future<TlsaLookup> query = pool.submit(() -> cache.lookupNow(n, x -> {
+            queryStarted.countDown();
+            try {
+                release.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return TlsaLookup.failed(DnssecStatus.TIMEOUT, "black hole");
+        }, false, budget));
+        assertThat(queryStarted.await(10, TimeUnit.SECONDS)).isTrue();
+        return query;
+    }
+
+    @Test
+    void lookupsPastTheCacheRunOnTheirOwnBudgetAndNeverTakeALoginsSlot() throws Exception {
+        LookupCache cache = cache(Duration.ofSeconds(300), Duration.ofSeconds(5), 100, WAIT, 1);
+        LookupBudget budget = new LookupBudget(2, "diagnostics-max-concurrent-lookups");
+        CountDownLatch release = new CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(3);
+        try {
+            Future<TlsaLookup> a = slowLookupNow(pool, cache, name("hole1.example.com"), budget, release);
+            Future<TlsaLookup> b = slowLookupNow(pool, cache, name("hole2.example.com"), budget, release);
+
+            TlsaLookup third = cache.lookupNow(name("hole3.example.com"), x -> load(DnssecStatus.SECURE, 60), false,
+                    budget);
+            assertThat(third.status()).as("beyond its own budget").isEqualTo(DnssecStatus.BUSY);
+            assertThat(third.detail()).contains("diagnostics-max-concurrent-lookups", "hole3.example.com");
+            assertThat(loads).as("the busy one made no query").hasValue(0);
+
+            // the node's only login slot is still free: a login's cold lookup runs
+            assertThat(cache.get(name("login.example.com"), x -> load(DnssecStatus.SECURE, 60)).status())
+                    .isEqualTo(DnssecStatus.SECURE);
+
+            // and while a login holds the node's only slot, the budget's slots are not the logins' to take
+            CountDownLatch loginRelease = new CountDownLatch(1);
+            Future<TlsaLookup> login = slowQuery(pool, cache, name("slow-login.example.com"), loginRelease,
+                    () -> load(DnssecStatus.SECURE, 60));
+            assertThat(cache.get(name("another-login.example.com"), x -> load(DnssecStatus.SECURE, 60)).status())
+                    .isEqualTo(DnssecStatus.BUSY);
+            loginRelease.countDown();
+            assertThat(login.get(5, TimeUnit.SECONDS).status()).isEqualTo(DnssecStatus.SECURE);
+
+            release.countDown();
+            assertThat(a.get(5, TimeUnit.SECONDS).status()).isEqualTo(DnssecStatus.TIMEOUT);
+            assertThat(b.get(5, TimeUnit.SECONDS).status()).isEqualTo(DnssecStatus.TIMEOUT);
+            assertThat(budget.available()).as("both slots back").isEqualTo(2);
         } finally {
             release.countDown();
             pool.shutdownNow();

@@ -79,6 +79,14 @@ class ServerSettingsTest {
     }
 
     @Test
+    void diagnosticsHaveTheirOwnSmallBudgetByDefaultAndTakeTheirOptions() {
+        assertThat(ServerSettings.parse(o -> null).diagnostics()).isEqualTo(new DiagnosticsSettings(2, 60, 30));
+        Map<ServerOption, String> values = Map.of(ServerOption.DIAGNOSTICS_MAX_CONCURRENT_LOOKUPS, "1",
+                ServerOption.DIAGNOSTICS_PER_MINUTE, "6", ServerOption.DIAGNOSTICS_BURST, "3");
+        assertThat(ServerSettings.parse(values::get).diagnostics()).isEqualTo(new DiagnosticsSettings(1, 6, 3));
+    }
+
+    @Test
     void withoutTheOptionsNoProxyIdentityIsRead() {
         ServerSettings config = ServerSettings.parse(o -> null);
 
@@ -107,6 +115,9 @@ class ServerSettingsTest {
             "max-concurrent-lookups|0",
             "cache-min-ttl|-1",
             "max-waiters-per-name|four",
+            "diagnostics-max-concurrent-lookups|0",
+            "diagnostics-per-minute|0",
+            "diagnostics-burst|-1",
             "allow-list|bad/entry.example.com",
             "ee-name-check|1",
             "proxy-identity-header|X Dane",

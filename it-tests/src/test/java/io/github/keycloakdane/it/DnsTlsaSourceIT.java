@@ -27,6 +27,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -317,6 +318,34 @@ class DnsTlsaSourceIT {
                         .isGreaterThanOrEqualTo(timeout.minusMillis(100));
                 assertThat(silent.received()).as("the query reached the silent server").isGreaterThan(before);
             }
+        }
+    }
+
+    @Test
+    @DisplayName("the validated DNSKEY set is cached across lookups: the second name of a zone costs one TLSA query")
+    void validatedKeysAreCachedAcrossLookups() throws Exception {
+        try (FaultyDns proxy = new FaultyDns(knot.address(), Duration.ZERO, 1)) {
+            AtomicInteger keyQueries = new AtomicInteger();
+            proxy.dropWhen(m -> {
+                if (m.getQuestion().getType() == Type.DNSKEY || m.getQuestion().getType() == Type.DS) {
+                    keyQueries.incrementAndGet();
+                }
+                return false; // counts, never drops
+            });
+            DnsTlsaSource source = new DnsTlsaSource(DnsSettings.defaults().withResolver(proxy.address())
+                    .withTrustAnchors(knot.trustAnchor()));
+
+            TlsaLookup first = source.lookup(name("device1._device.example.test"));
+            int afterFirst = keyQueries.get();
+            TlsaLookup second = source.lookup(name("mixed._device.example.test"));
+            TlsaLookup third = source.lookup(name("eight8._device.example.test"));
+
+            assertThat(first.status()).as(first.detail()).isEqualTo(DnssecStatus.SECURE);
+            assertThat(second.status()).as(second.detail()).isEqualTo(DnssecStatus.SECURE);
+            assertThat(third.status()).as(third.detail()).isEqualTo(DnssecStatus.SECURE);
+            assertThat(afterFirst).as("the first lookup fetched the zone's DNSKEY set").isPositive();
+            assertThat(keyQueries.get()).as("later names of the zone reuse the validated keys").isEqualTo(afterFirst);
+            assertThat(proxy.queries("mixed._device.example.test")).isEqualTo(1);
         }
     }
 

@@ -16,14 +16,18 @@ import io.github.keycloakdane.keycloak.DaneUserAuthenticatorConfig;
 import io.github.keycloakdane.keycloak.DaneUserAuthenticatorFactory;
 import io.github.keycloakdane.keycloak.DaneVerifierProvider;
 import io.github.keycloakdane.keycloak.user.DomainUsers;
+import io.github.keycloakdane.settings.ServerOption;
 import jakarta.ws.rs.BadRequestException;
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.ForbiddenException;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import org.keycloak.Config;
 import org.keycloak.models.AuthenticationExecutionModel;
 import org.keycloak.models.AuthenticatorConfigModel;
 import org.keycloak.models.ClientModel;
@@ -38,12 +42,14 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 
 /**
  * {@code /admin/realms/{realm}/dane/diagnose}: what DANE would decide for a name (and a certificate), step by step,
- * with a live DNS lookup: the {@code ldns-dane verify} of Keycloak. Needs realm-management {@code view-clients};
+ * with a live DNS lookup on the diagnostics' own slots: the {@code ldns-dane verify} of Keycloak. Needs realm-management
+ * {@code view-clients} and is rate-limited per admin and realm (HTTP 429);
  * {@code refresh=true} (the answer replaces the cached one) needs {@code manage-clients}. Without it the cache is left
  * exactly as it was. Everything that came from DNS or a certificate is bounded by {@link SafeText}. A field that
  * does not apply is left out (never null), as Keycloak's JSON writer would drop it anyway.
@@ -51,6 +57,7 @@ import java.util.TreeSet;
  */
 public class DaneDiagnosticsResource {
 
+    private static final int TOO_MANY_REQUESTS = 429;
     /** A PEM chain longer than this is no client's: refused before parsing. */
     static final int MAX_PEM_CHARS = 64 * 1024;
     /** At most this many carriers are listed (more than one is a collision already). */
@@ -76,8 +83,8 @@ public class DaneDiagnosticsResource {
     @GET
     @Path("diagnose")
     @Produces(MediaType.APPLICATION_JSON)
-    public Map<String, Object> diagnose(@QueryParam("name") String name, @QueryParam("execution") String execution,
-                                        @QueryParam("refresh") boolean refresh) {
+    public Response diagnose(@QueryParam("name") String name, @QueryParam("execution") String execution,
+                             @QueryParam("refresh") boolean refresh) {
         return run(name, execution, refresh, null);
     }
 
@@ -86,21 +93,36 @@ public class DaneDiagnosticsResource {
     @Path("diagnose")
     @Consumes({MediaType.TEXT_PLAIN, "application/x-pem-file"})
     @Produces(MediaType.APPLICATION_JSON)
-    public Map<String, Object> diagnoseCertificate(@QueryParam("name") String name,
-                                                   @QueryParam("execution") String execution,
-                                                   @QueryParam("refresh") boolean refresh, String pem) {
+    public Response diagnoseCertificate(@QueryParam("name") String name,
+                                        @QueryParam("execution") String execution,
+                                        @QueryParam("refresh") boolean refresh, String pem) {
         return run(name, execution, refresh, pem == null ? "" : pem);
     }
 
-    private Map<String, Object> run(String raw, String executionId, boolean refresh, String pem) {
+    /**
+     * The order: permissions, the rate limit, the request's own checks, then what the realm knows of the name, and
+     * only then DNS, on the diagnostics' own lookup slots (never the logins'): a failure the negative cache holds is
+     * shown as cached unless {@code refresh}; a name no client or user of this realm carries is looked up only for an
+     * admin of the master realm, and its cache state is never shown; {@code refresh} is only for the realm's names.
+     */
+    private Response run(String raw, String executionId, boolean refresh, String pem) {
         auth.clients().requireView();
         if (refresh) {
             auth.clients().requireManage();
         }
+        DaneVerifierProvider dane = session.getProvider(DaneVerifierProvider.class);
+        long retryAfter = dane.diagnostics().acquire(auth.adminAuth().getRealm().getId(),
+                auth.adminAuth().getUser().getId(), realm.getId());
+        if (retryAfter > 0) {
+            return Response.status(TOO_MANY_REQUESTS).header("Retry-After", Long.toString(retryAfter))
+                    .type(MediaType.APPLICATION_JSON_TYPE)
+                    .entity(Map.of("error", "too many diagnoses: at most " + ServerOption.DIAGNOSTICS_PER_MINUTE.key
+                            + " per minute (bucket " + ServerOption.DIAGNOSTICS_BURST.key + ") per admin and realm"))
+                    .build();
+        }
         if (raw == null || raw.isBlank()) {
             throw new BadRequestException("the query parameter name is required");
         }
-        DaneVerifierProvider dane = session.getProvider(DaneVerifierProvider.class);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("input", SafeText.name(raw));
         DaneUserAuthenticatorConfig execution = execution(executionId, out);
@@ -110,7 +132,7 @@ public class DaneDiagnosticsResource {
             name = DaneName.parse(raw);
         } catch (InvalidNameException e) {
             out.put("nameError", SafeText.detail(e.getMessage()));
-            return out;
+            return Response.ok(out).build();
         }
         out.put("name", name.value());
         DaneVerifier verifier = dane.verifier();
@@ -123,33 +145,62 @@ public class DaneDiagnosticsResource {
             allow.put("executionList", execution.allowList().toString());
         }
         out.put("allowList", allow);
-        out.put("clients", clientsCarrying(name, dane.clientNameSearchable()));
+        List<String> clients = clientsCarrying(name, dane.clientNameSearchable());
+        out.put("clients", clients);
         putUsers(out, name, execution);
-        out.put("cache", cacheState(dane.dns(), name));
-        TlsaLookup lookup = null;
-        if (serverAdmits) {
-            lookup = dane.dns().lookupNow(name, refresh);
-            out.put("lookup", describe(lookup, refresh));
+        boolean ofRealm = !clients.isEmpty() || usersCarry(name, execution);
+        if (refresh && !ofRealm) {
+            throw new ForbiddenException("refresh=true is only for names a client or user of this realm carries");
+        }
+        Optional<DnsTlsaSource.CachedLookup> cached = dane.dns().cached(name);
+        if (ofRealm) {
+            out.put("cache", cacheState(cached));
         } else {
+            out.put("cache", Map.of("shown", false, "why", "no client or user of this realm carries this name"));
+        }
+        TlsaLookup lookup = null;
+        if (!serverAdmits) {
             out.put("lookup", Map.of("performed", false,
                     "why", "not on the server allow list: this node never queries DNS for it"));
+        } else if (!ofRealm && !masterAdmin()) {
+            out.put("lookup", Map.of("performed", false, "why", "no client or user of this realm carries it"
+                    + " (a login with it is refused before any DNS query); only an admin of the master realm"
+                    + " looks up other names"));
+        } else if (!refresh && cached.isPresent() && !cached.get().lookup().isSecure()) {
+            // the negative cache holds back logins' queries for a failing name: a diagnosis honours it too
+            lookup = cached.get().lookup();
+            Map<String, Object> described = describe(lookup, false);
+            described.put("performed", false);
+            described.put("fromCache", true);
+            described.put("why", "this failure is cached (cache-negative-ttl); refresh=true queries DNS again");
+            out.put("lookup", described);
+        } else {
+            lookup = dane.dns().lookupNow(name, refresh, dane.diagnostics().lookups());
+            out.put("lookup", describe(lookup, refresh));
         }
         boolean domainUsers = DomainUser.domainOf(name) != null && (execution == null
                 || execution.userMapping() == DaneUserAuthenticatorConfig.UserMapping.DOMAIN_USER);
-        if (chain != null && domainUsers) {
+        // off the allow list the verifier refuses before it asks the source: no lookup is needed for that
+        boolean matchable = chain != null && (lookup != null || !serverAdmits);
+        if (matchable && domainUsers) {
             // a domain's user name with a person's certificate: which uid, which user, which record
             TlsaLookup answer = lookup;
             DaneVerifier.DomainUserOutcome outcome = verifier.withSource(n -> answer)
                     .verifyDomainUser(name, chain, execution == null ? null : execution.allowList());
             out.put("match", describe(outcome.outcome(), chain.size()));
             out.put("domainUser", describe(outcome));
-        } else if (chain != null) {
+        } else if (matchable) {
             TlsaLookup answer = lookup;
             DaneOutcome outcome = verifier.withSource(n -> answer)
                     .verify(name.value(), chain, execution == null ? null : execution.allowList());
             out.put("match", describe(outcome, chain.size()));
         }
-        return out;
+        return Response.ok(out).build();
+    }
+
+    /** Whether the caller signed in to the master realm (Keycloak's admin realm), not to this one. */
+    private boolean masterAdmin() {
+        return Config.getAdminRealm().equals(auth.adminAuth().getRealm().getName());
     }
 
     /**
@@ -176,8 +227,7 @@ public class DaneDiagnosticsResource {
         realm.getAuthenticationFlowsStream().forEach(flow -> realm.getAuthenticationExecutionsStream(flow.getId())
                 .filter(e -> DaneUserAuthenticatorFactory.PROVIDER_ID.equals(e.getAuthenticator()))
                 .forEach(e -> {
-                    AuthenticatorConfigModel config = e.getAuthenticatorConfig() == null ? null
-                            : realm.getAuthenticatorConfigById(e.getAuthenticatorConfig());
+                    AuthenticatorConfigModel config = configOfRealm(e.getAuthenticatorConfig());
                     Map<String, Object> described = new LinkedHashMap<>();
                     described.put("id", e.getId());
                     described.put("flow", SafeText.name(flow.getAlias()));
@@ -240,16 +290,15 @@ public class DaneDiagnosticsResource {
             return null;
         }
         AuthenticatorConfigModel config;
-        AuthenticationExecutionModel exec = realm.getAuthenticationExecutionById(id);
+        AuthenticationExecutionModel exec = executionOfRealm(id);
         if (exec != null) {
             if (!DaneUserAuthenticatorFactory.PROVIDER_ID.equals(exec.getAuthenticator())) {
                 throw new BadRequestException("execution " + SafeText.name(id) + " is not an "
                         + DaneUserAuthenticatorFactory.PROVIDER_ID + " execution");
             }
-            config = exec.getAuthenticatorConfig() == null ? null
-                    : realm.getAuthenticatorConfigById(exec.getAuthenticatorConfig());
+            config = configOfRealm(exec.getAuthenticatorConfig());
         } else {
-            config = realm.getAuthenticatorConfigById(id);
+            config = configOfRealm(id);
             if (config == null) {
                 throw new BadRequestException("no execution and no authenticator configuration " + SafeText.name(id)
                         + " in this realm");
@@ -266,6 +315,71 @@ public class DaneDiagnosticsResource {
         }
         out.put("execution", described);
         return parsed;
+    }
+
+    /**
+     * The execution with this id among the executions of this realm's flows, or null. Never by a global id: an id
+     * another realm's execution carries is not found here, whatever the storage's own lookup by id would do.
+     */
+    private AuthenticationExecutionModel executionOfRealm(String id) {
+        return realm.getAuthenticationFlowsStream()
+                .flatMap(flow -> realm.getAuthenticationExecutionsStream(flow.getId()))
+                .filter(e -> id.equals(e.getId())).findFirst().orElse(null);
+    }
+
+    /** The authenticator configuration with this id among this realm's, or null. */
+    private AuthenticatorConfigModel configOfRealm(String id) {
+        return id == null ? null : realm.getAuthenticatorConfigsStream().filter(c -> id.equals(c.getId()))
+                .findFirst().orElse(null);
+    }
+
+    /** The auth-dane executions of this realm with their settings. */
+    private List<DaneUserAuthenticatorConfig> realmExecutionSettings() {
+        return realm.getAuthenticationFlowsStream()
+                .flatMap(flow -> realm.getAuthenticationExecutionsStream(flow.getId()))
+                .filter(e -> DaneUserAuthenticatorFactory.PROVIDER_ID.equals(e.getAuthenticator()))
+                .map(e -> DaneUserAuthenticatorConfig.from(configOfRealm(e.getAuthenticatorConfig()))).toList();
+    }
+
+    /**
+     * Whether a user of this realm carries the name as any auth-dane execution of the realm (or the one asked
+     * about, or the default settings) would map it; independent of whether the caller may see users.
+     */
+    private boolean usersCarry(DaneName name, DaneUserAuthenticatorConfig execution) {
+        List<DaneUserAuthenticatorConfig> settings = new ArrayList<>();
+        if (execution != null) {
+            settings.add(execution);
+        }
+        settings.add(DaneUserAuthenticatorConfig.from(null));
+        settings.addAll(realmExecutionSettings());
+        Set<String> asked = new java.util.HashSet<>();
+        for (DaneUserAuthenticatorConfig c : settings) {
+            if (c.userMapping() == DaneUserAuthenticatorConfig.UserMapping.DOMAIN_USER) {
+                // a partner domain's `_user` name is the realm's when one of its domain-user executions admits it
+                if (DomainUser.domainOf(name) != null && c.allowList() != null && !c.allowList().isEmpty()
+                        && c.allowList().admits(name)) {
+                    return true;
+                }
+                continue;
+            }
+            boolean byUsername = c.userMapping() == DaneUserAuthenticatorConfig.UserMapping.USERNAME;
+            if (!asked.add(byUsername ? "" : "attribute:" + c.userAttribute())) {
+                continue;
+            }
+            if (!userIds(name, c, 1).isEmpty()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private List<String> userIds(DaneName name, DaneUserAuthenticatorConfig config, int max) {
+        if (config.userMapping() == DaneUserAuthenticatorConfig.UserMapping.USERNAME) {
+            UserModel user = session.users().getUserByUsername(realm, name.value());
+            return user == null ? List.of() : List.of(user.getId());
+        }
+        return session.users().searchForUserByUserAttributeStream(realm, config.userAttribute(), name.value())
+                .limit(max).map(UserModel::getId).toList();
     }
 
     private static List<X509Certificate> chain(String pem) {
@@ -303,20 +417,12 @@ public class DaneDiagnosticsResource {
             return;
         }
         DaneUserAuthenticatorConfig config = execution != null ? execution : DaneUserAuthenticatorConfig.from(null);
-        List<String> ids;
-        if (config.userMapping() == DaneUserAuthenticatorConfig.UserMapping.USERNAME) {
-            UserModel user = session.users().getUserByUsername(realm, name.value());
-            ids = user == null ? List.of() : List.of(user.getId());
-        } else {
-            ids = session.users().searchForUserByUserAttributeStream(realm, config.userAttribute(), name.value())
-                    .limit(MAX_CARRIERS).map(UserModel::getId).toList();
-        }
-        out.put("users", ids);
+        out.put("users", userIds(name, config, MAX_CARRIERS));
     }
 
-    private static Map<String, Object> cacheState(DnsTlsaSource dns, DaneName name) {
+    private static Map<String, Object> cacheState(Optional<DnsTlsaSource.CachedLookup> cached) {
         Map<String, Object> cache = new LinkedHashMap<>();
-        dns.cached(name).ifPresentOrElse(c -> {
+        cached.ifPresentOrElse(c -> {
             cache.put("cached", true);
             cache.put("until", c.expiresAt().toString());
             cache.put("dnssec", c.lookup().status().name());

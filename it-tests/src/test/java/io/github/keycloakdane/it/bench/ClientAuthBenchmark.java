@@ -4,6 +4,7 @@ import io.github.keycloakdane.it.DaneScenarios;
 import io.github.keycloakdane.it.MetricsIT;
 import io.github.keycloakdane.it.harness.ItConfig;
 import io.github.keycloakdane.it.harness.KeycloakOptions;
+import io.github.keycloakdane.it.harness.SharedStack;
 import io.github.keycloakdane.it.harness.Stack;
 import io.github.keycloakdane.it.harness.TlsHttp;
 import io.github.keycloakdane.settings.ServerOption;
@@ -97,6 +98,8 @@ class ClientAuthBenchmark {
         int warmupMaxSeconds = Integer.getInteger("bench.warmup.max", 120);
         double stable = Double.parseDouble(System.getProperty("bench.stable", "0.05"));
         boolean searchable = Boolean.parseBoolean(System.getProperty("bench.searchable", "true"));
+        // docs/PRODUCTION.md's JVM setting: BouncyCastle checks DNSSEC signatures (bench.bouncyCastle=false: SunEC)
+        boolean bouncyCastle = Boolean.parseBoolean(System.getProperty("bench.bouncyCastle", "true"));
         String loadBefore = loadAverage();
         Issued device = TestPki.leaf("bench-device").build();
 
@@ -113,6 +116,8 @@ class ClientAuthBenchmark {
                 // as the README's production start line (bench.searchable=false: Keycloak's default, no one-carrier
                 // check, no dane_clientid-only requests)
                 .keycloakOptions(searchable ? new String[] {KeycloakOptions.SEARCHABLE_NAME} : new String[0])
+                .keycloakJavaOptions(bouncyCastle ? new String[] {"-Djava.security.properties="
+                        + SharedStack.dnssecSecurityFile()} : new String[0])
                 .start()) {
             client(stack, "bench-x509", "client-x509", Map.of("x509.subjectdn", "CN=bench-device"), null);
             client(stack, "bench-x509-b", "client-x509", Map.of("x509.subjectdn", "CN=bench-device"), null);

@@ -81,6 +81,7 @@ public final class KeycloakServer extends ManagedProcess {
         private Path distribution = ItConfig.keycloakDist();
         private SpiSpelling spelling = SpiSpelling.DOUBLE_DASH;
         private List<String> keycloakConf;
+        private final List<String> javaOptions = new ArrayList<>();
 
         private Builder(String name) {
             this.name = ItConfig.plainName(name);
@@ -133,6 +134,12 @@ public final class KeycloakServer extends ManagedProcess {
         /** A realm JSON for {@code data/import/} (repeatable); adds {@code --import-realm}. */
         public Builder realmImport(Path realmJson) {
             realmImports.add(realmJson.toAbsolutePath().normalize());
+            return this;
+        }
+
+        /** JVM options for this instance, after {@link ItConfig#keycloakJavaOptsAppend()} in JAVA_OPTS_APPEND. */
+        public Builder javaOptions(List<String> opts) {
+            javaOptions.addAll(opts);
             return this;
         }
 
@@ -208,6 +215,7 @@ public final class KeycloakServer extends ManagedProcess {
     private final List<String> buildOptions;
     private final SpiSpelling spelling;
     private final List<String> keycloakConf;
+    private final List<String> javaOptions;
     private int port;
     private int managementPort;
     private int clusterPort;
@@ -225,6 +233,7 @@ public final class KeycloakServer extends ManagedProcess {
         this.dist = b.distribution;
         this.spelling = b.spelling;
         this.keycloakConf = b.keycloakConf;
+        this.javaOptions = List.copyOf(b.javaOptions);
     }
 
     @Override
@@ -349,8 +358,9 @@ public final class KeycloakServer extends ManagedProcess {
         env.put("JAVA_HOME", System.getProperty("java.home"));
         env.put("KC_BOOTSTRAP_ADMIN_USERNAME", "admin");
         env.put("KC_BOOTSTRAP_ADMIN_PASSWORD", "admin");
-        if (!ItConfig.keycloakJavaOptsAppend().isBlank()) {
-            env.put("JAVA_OPTS_APPEND", ItConfig.keycloakJavaOptsAppend());
+        String javaOpts = (ItConfig.keycloakJavaOptsAppend() + " " + String.join(" ", javaOptions)).strip();
+        if (!javaOpts.isBlank()) {
+            env.put("JAVA_OPTS_APPEND", javaOpts);
         }
     }
 

@@ -43,6 +43,7 @@ public final class Stack implements AutoCloseable {
         private Path trustAnchors;
         private KeycloakLine line;
         private List<String> keycloakConf;
+        private final List<String> keycloakJavaOptions = new ArrayList<>();
 
         private Builder() {
         }
@@ -65,6 +66,12 @@ public final class Stack implements AutoCloseable {
         /** A realm JSON imported at startup (repeatable). */
         public Builder realmImport(Path json) {
             realmImports.add(json);
+            return this;
+        }
+
+        /** JVM options for Keycloak (its JAVA_OPTS_APPEND, after the harness' own). */
+        public Builder keycloakJavaOptions(String... options) {
+            keycloakJavaOptions.addAll(List.of(options));
             return this;
         }
 
@@ -178,7 +185,7 @@ public final class Stack implements AutoCloseable {
         options.addAll(KeycloakOptions.behindProxy(b.proxyTrustedAddresses));
         options.addAll(b.keycloakOptions);
         KeycloakServer.Builder kb = KeycloakServer.builder(b.name).instanceDir(dir.resolve("keycloak"))
-                .options(options);
+                .options(options).javaOptions(b.keycloakJavaOptions);
         b.providers.forEach(kb::provider);
         b.realmImports.forEach(kb::realmImport);
         if (b.line != null) {
