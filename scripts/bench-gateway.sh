@@ -14,5 +14,5 @@ if [[ ! -s gateway/target/bench.classpath ]]; then
     -Dmdep.includeScope=test >/dev/null
 fi
 cp="gateway/target/test-classes:gateway/target/classes:authenticator/target/classes:authenticator/target/test-classes"
-cp="$cp:$(sed 's#[^:]*keycloak-dane-0.1.0-SNAPSHOT[^:]*##g' gateway/target/bench.classpath)"
+cp="$cp:$(sed 's#[^:]*/keycloak-dane-[0-9][^:/]*\.jar##g' gateway/target/bench.classpath)"
 java "$@" -cp "$cp" io.github.keycloakdane.gateway.GatewayBench 2>/dev/null
