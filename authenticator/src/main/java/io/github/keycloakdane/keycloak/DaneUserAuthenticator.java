@@ -32,7 +32,9 @@ import java.util.List;
  * {@code auth-dane}: authenticates a user by the DANE identity of the device they log in from, in browser and
  * direct-grant flows. Order: server settings → execution settings → a certificate is present → name → allow lists →
  * exactly one enabled user → DNS → match. The certificate comes before the name so that the page a person without
- * one sees never depends on whether a name maps to a user; unknown and ambiguous names cost no DNS query.
+ * one sees never depends on whether a name maps to a user; unknown and ambiguous names cost no DNS query. With user
+ * mapping {@code domain-user} the name is {@code _user.DOMAIN} and the leaf names the person ({@code uid@domain}):
+ * the leaf is read and the address mapped (or provisioning allowed) before DNS; see {@link #verifyDomainUser}.
  */
 public class DaneUserAuthenticator implements Authenticator {
 
