@@ -112,8 +112,9 @@ public record ServerSettings(DnsSettings dns, ResolverChannel channel, AllowList
         if (maxLifetime == 0) {
             throw r.invalid(ServerOption.ASSERTION_MAX_LIFETIME, "must be at least 1");
         }
-        return new ServerSettings(dns, channel, allowList, policy, r.bool(ServerOption.ALLOW_UNTRUSTED_CERTIFICATE_HEADER),
-                identityHeader, trustProxyIdentity, Duration.ofSeconds(maxLifetime));
+        return new ServerSettings(dns, channel, allowList, policy,
+                r.bool(ServerOption.ALLOW_UNTRUSTED_CERTIFICATE_HEADER), identityHeader, trustProxyIdentity,
+                Duration.ofSeconds(maxLifetime));
     }
 
     /**
