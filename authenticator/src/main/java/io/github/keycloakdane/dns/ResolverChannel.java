@@ -56,7 +56,8 @@ public record ResolverChannel(Transport transport, String tlsName, List<X509Cert
         tlsPins = tlsPins == null ? List.of() : tlsPins.stream().map(byte[]::clone).toList();
         for (byte[] pin : tlsPins) {
             if (pin.length != 32) {
-                throw new IllegalArgumentException("a pin is a SHA-256 digest (32 bytes), not " + pin.length + " bytes");
+                throw new IllegalArgumentException("a pin is a SHA-256 digest (32 bytes), not " + pin.length
+                        + " bytes");
             }
         }
         if (transport == Transport.UDP && (tlsName != null || !tlsCa.isEmpty() || !tlsPins.isEmpty())) {
@@ -87,7 +88,7 @@ public record ResolverChannel(Transport transport, String tlsName, List<X509Cert
         return transport == Transport.TLS ? TLS_PORT : 53;
     }
 
-    /** A resolver sending every query to {@code address} over this channel, each exchange bounded by {@code timeout}. */
+    /** A resolver sending every query to {@code address} over this channel, each exchange within {@code timeout}. */
     Resolver open(InetSocketAddress address, Duration timeout) {
         if (transport == Transport.TLS) {
             String name = tlsName != null ? tlsName : address.getAddress().getHostAddress();
@@ -137,7 +138,8 @@ public record ResolverChannel(Transport transport, String tlsName, List<X509Cert
                 throw new IllegalArgumentException("'" + part.strip() + "' is not Base64");
             }
             if (digest.length != 32) {
-                throw new IllegalArgumentException("'" + part.strip() + "' is not a SHA-256 digest (32 bytes in Base64)");
+                throw new IllegalArgumentException("'" + part.strip()
+                        + "' is not a SHA-256 digest (32 bytes in Base64)");
             }
             pins.add(digest);
         }

@@ -82,6 +82,30 @@ class ResolverChannelSettingsTest {
                 .hasMessage("--spi-dane--default--" + option + ": needs --spi-dane--default--resolver-transport=tls");
     }
 
+    /** docs/PRODUCTION.md's resolver set-up: every node option it shows, with its values, is accepted as written. */
+    @Test
+    void theProductionGuidesResolverLineParses() throws Exception {
+        String doc = java.nio.file.Files.readString(Path.of("..", "docs", "PRODUCTION.md"));
+        String section = doc.substring(doc.indexOf("## The resolver: validating, and over TLS"));
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("--spi-dane--default--([a-z-]+)=([^\\s`]+)")
+                .matcher(section);
+        Map<String, String> options = new HashMap<>();
+        while (m.find()) {
+            options.put(m.group(1), m.group(2));
+        }
+        assertThat(options).containsKeys("resolver", "resolver-transport", "resolver-tls-name", "resolver-tls-ca",
+                "resolver-tls-pin", "trust-ad");
+        TestPki.Issued ca = TestPki.ca("resolver CA").build();
+        options.put("resolver-tls-ca", TestPki.writePem(dir.resolve("resolver-ca.pem"), List.of(ca.cert())).toString());
+        options.put("resolver-tls-pin", Base64.getEncoder().encodeToString(new byte[32]));
+
+        ServerSettings settings = parse(options);
+
+        assertThat(settings.channel().secure()).isTrue();
+        assertThat(settings.dns().resolver().getPort()).isEqualTo(ResolverChannel.TLS_PORT);
+        assertThat(settings.dns().trustAd()).isTrue();
+    }
+
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
             "resolver-transport|https",

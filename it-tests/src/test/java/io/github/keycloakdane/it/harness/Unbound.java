@@ -92,7 +92,8 @@ public final class Unbound extends ManagedProcess {
                 all.append(servedKsks(e.getKey(), e.getValue()));
             }
             Unbound unbound = new Unbound(workDir, Map.copyOf(stubs), all.toString(),
-                    stubs.keySet().iterator().next(), ca != null ? ca : TestPki.ca("keycloak-dane test resolver CA").build());
+                    stubs.keySet().iterator().next(),
+                    ca != null ? ca : TestPki.ca("keycloak-dane test resolver CA").build());
             unbound.start();
             return unbound;
         }
@@ -214,7 +215,7 @@ public final class Unbound extends ManagedProcess {
         return dir().resolve("tls/ca.pem");
     }
 
-    /** The DoT certificate's key pin: Base64 of the SHA-256 of its SubjectPublicKeyInfo, for {@code resolver-tls-pin}. */
+    /** The DoT certificate's key pin (Base64 of the SHA-256 of its SubjectPublicKeyInfo), for resolver-tls-pin. */
     public String pin() {
         try {
             return Base64.getEncoder().encodeToString(MessageDigest.getInstance("SHA-256")
