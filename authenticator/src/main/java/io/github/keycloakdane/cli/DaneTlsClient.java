@@ -61,7 +61,10 @@ import java.util.Vector;
  */
 public final class DaneTlsClient {
 
-    /** The first private-use extension type, as the gateway's default. */
+    /**
+     * The {@code dane_clientid} extension type until IANA assigns one: the first private-use value (RFC 8446 section
+     * 11). The one definition: the gateway's default is this.
+     */
     public static final int DEFAULT_CODEPOINT = 65280;
 
     private final List<X509Certificate> chain;
@@ -291,9 +294,12 @@ public final class DaneTlsClient {
                 algorithm);
     }
 
-    /** {@code opaque ClientName<0..2^8-1>}. */
-    static byte[] encodeName(String name) {
+    /** {@code opaque ClientName<0..2^8-1>}: one length octet, then the name's ASCII octets. */
+    public static byte[] encodeName(String name) {
         byte[] ascii = name.getBytes(StandardCharsets.US_ASCII);
+        if (ascii.length > 255) {
+            throw new IllegalArgumentException("a ClientName has at most 255 octets");
+        }
         byte[] data = new byte[ascii.length + 1];
         data[0] = (byte) ascii.length;
         System.arraycopy(ascii, 0, data, 1, ascii.length);

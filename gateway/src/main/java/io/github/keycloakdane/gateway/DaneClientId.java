@@ -1,5 +1,6 @@
 package io.github.keycloakdane.gateway;
 
+import io.github.keycloakdane.cli.DaneTlsClient;
 import org.bouncycastle.tls.AlertDescription;
 import org.bouncycastle.tls.TlsFatalAlert;
 
@@ -15,7 +16,7 @@ import java.nio.charset.StandardCharsets;
 public final class DaneClientId {
 
     /** The first private-use extension type; both ends must agree on it until IANA assigns one. */
-    public static final int DEFAULT_CODEPOINT = 65280;
+    public static final int DEFAULT_CODEPOINT = DaneTlsClient.DEFAULT_CODEPOINT;
 
     /** The server's offer: a zero-length ClientName. */
     public static final byte[] OFFER = {0};
@@ -23,16 +24,9 @@ public final class DaneClientId {
     private DaneClientId() {
     }
 
-    /** The extension's data for {@code name}: one length octet, then the name's ASCII octets. */
+    /** The extension's data for {@code name} (the CLI's encoding: the one both ends share). */
     public static byte[] encode(String name) {
-        byte[] ascii = name.getBytes(StandardCharsets.US_ASCII);
-        if (ascii.length > 255) {
-            throw new IllegalArgumentException("a ClientName has at most 255 octets");
-        }
-        byte[] data = new byte[ascii.length + 1];
-        data[0] = (byte) ascii.length;
-        System.arraycopy(ascii, 0, data, 1, ascii.length);
-        return data;
+        return DaneTlsClient.encodeName(name);
     }
 
     /**
