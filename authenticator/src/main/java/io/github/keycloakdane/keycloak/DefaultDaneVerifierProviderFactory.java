@@ -160,6 +160,10 @@ public class DefaultDaneVerifierProviderFactory implements DaneVerifierProviderF
             LOG.warnf("DANE: the '%s' lookup's certificate header is believed from any address (%s=true):"
                     + " only the proxy may reach this node", lookup.getId(),
                     ServerOption.ALLOW_UNTRUSTED_CERTIFICATE_HEADER.spiOption());
+        } else if (lookupId != null && headerlessCertificateLookups.contains(lookupId)) {
+            LOG.infof("DANE: the '%s' lookup is declared not to read a request header (%s): its certificate is"
+                    + " believed without proxy trust", lookupId,
+                    ServerOption.HEADERLESS_CERTIFICATE_LOOKUPS.spiOption());
         }
         clientNameSearchable = DeploymentChecks.clientAttributeSearchable(
                 Config.scope("client", "jpa").getArray("searchableAttributes"),

@@ -131,6 +131,9 @@ public final class ClientCarriers {
      * leaves the old answer behind.
      */
     public static void invalidateAfter(KeycloakSession session, CarrierIndex index, String realmId) {
+        if (!index.enabled()) {
+            return;
+        }
         index.invalidate(realmId);
         session.getTransactionManager().enlistAfterCompletion(new AbstractKeycloakTransaction() {
             @Override
