@@ -87,6 +87,18 @@ final class LookupCache {
         }
     }
 
+    /** Why a query runs, which decides what becomes of its answer. */
+    private enum Purpose {
+        /** A request with no unexpired answer: the answer is cached and counts as used; the request waited. */
+        REQUEST,
+        /** Looked up past the cache on purpose: the answer replaces the cached one, unused. */
+        STORE,
+        /** Looked up past the cache on purpose: the cache stays as it was. */
+        LOOK,
+        /** Refresh ahead: an answer replaces the cached one, a failure leaves it. */
+        REFRESH
+    }
+
     /** A query running now: its result, and how many requests wait for it. */
     private record InFlight(CompletableFuture<TlsaLookup> result, AtomicInteger waiters) {
         InFlight() {
@@ -166,7 +178,7 @@ final class LookupCache {
             return hit;
         }
         observer.miss();
-        return load(name, loader, true, true);
+        return load(name, loader, Purpose.REQUEST);
     }
 
     /**
@@ -190,7 +202,7 @@ final class LookupCache {
                 entries.remove(name);
             }
         }
-        return load(name, loader, store, false);
+        return load(name, loader, store ? Purpose.STORE : Purpose.LOOK);
     }
 
     /** The unexpired entry for the name, or null; an expired one is dropped when {@code dropExpired}. Locked. */
@@ -247,7 +259,7 @@ final class LookupCache {
             running.decrementAndGet(); // a request or another refresh is looking it up already
             return;
         }
-        run(name, loader, mine, true, true);
+        run(name, loader, mine, Purpose.REFRESH);
     }
 
     /** A refresh that found no free slot checks again shortly (a tenth of a second) while the entry lives. */
@@ -259,14 +271,16 @@ final class LookupCache {
             }
             entry.checkPending = true;
             try {
-                scheduler.schedule(() -> refreshIfDue(name, entry, loader), Math.min(BUSY_RETRY_MILLIS, remaining / 2));
+                scheduler.schedule(() -> refreshIfDue(name, entry, loader),
+                        Math.min(BUSY_RETRY_MILLIS, remaining / 2));
             } catch (RuntimeException e) {
                 entry.checkPending = false;
             }
         }
     }
 
-    private TlsaLookup load(DaneName name, Function<DaneName, TlsaLookup> loader, boolean store, boolean request) {
+    private TlsaLookup load(DaneName name, Function<DaneName, TlsaLookup> loader, Purpose purpose) {
+        boolean request = purpose == Purpose.REQUEST;
         InFlight existing = inFlight.get(name);
         if (existing != null) {
             return await(name, existing, request);
@@ -284,7 +298,7 @@ final class LookupCache {
         if (request) {
             observer.waited();
         }
-        return run(name, loader, mine, store, false);
+        return run(name, loader, mine, purpose);
     }
 
     /** Takes a lookup slot if {@code keepFree} slots stay free after it. */
@@ -301,8 +315,7 @@ final class LookupCache {
     }
 
     /** Runs the query this caller registered as {@code mine}, stores its answer, and frees the slot. */
-    private TlsaLookup run(DaneName name, Function<DaneName, TlsaLookup> loader, InFlight mine, boolean store,
-                           boolean refresh) {
+    private TlsaLookup run(DaneName name, Function<DaneName, TlsaLookup> loader, InFlight mine, Purpose purpose) {
         long startedMillis = clock.millis();
         long started = System.nanoTime();
         try {
@@ -314,18 +327,27 @@ final class LookupCache {
                 // not cached, and a refresh that meets one keeps the current answer
                 TlsaLookup failed = TlsaLookup.failed(DnssecStatus.NETWORK_ERROR, "TLSA lookup failed: " + e);
                 observer.lookupDone(failed.status(), System.nanoTime() - started);
-                if (refresh) {
+                if (purpose == Purpose.REFRESH) {
                     refreshFailed(name);
                 }
                 mine.result.complete(failed);
                 return failed;
             }
             observer.lookupDone(lookup.status(), System.nanoTime() - started);
-            if (refresh) {
-                refreshed(name, lookup, startedMillis);
-            } else if (store) {
-                synchronized (entries) {
-                    store(name, lookup, startedMillis).ifPresent(e -> use(name, e, loader));
+            switch (purpose) {
+                case REFRESH -> refreshed(name, lookup, startedMillis);
+                case REQUEST -> {
+                    synchronized (entries) {
+                        store(name, lookup, startedMillis).ifPresent(e -> use(name, e, loader));
+                    }
+                }
+                case STORE -> {
+                    synchronized (entries) {
+                        store(name, lookup, startedMillis);
+                    }
+                }
+                case LOOK -> {
+                    // the cache stays as it was
                 }
             }
             mine.result.complete(lookup);

@@ -642,6 +642,18 @@ class LookupCacheTest {
     }
 
     @Test
+    void anAnswerStoredByALookupPastTheCacheIsNotAUseUntilARequestUsesIt() throws Exception {
+        LookupCache cache = cache(Duration.ofSeconds(300), Duration.ofSeconds(5), 100, WAIT, 8);
+        DaneName n = name("a.example.com");
+
+        cache.lookupNow(n, this::dns, true); // e.g. a diagnosis with refresh
+        assertThat(scheduler.dueTimes()).as("nothing to refresh").isEmpty();
+        cache.get(n, this::dns);
+        assertThat(scheduler.dueTimes()).as("a request used it").hasSize(1);
+        assertThat(loads).hasValue(1);
+    }
+
+    @Test
     void aRefreshThatFindsTheRecordsGoneReplacesTheAnswerAtOnce() throws Exception {
         LookupCache cache = cache(Duration.ofSeconds(300), Duration.ofSeconds(5), 100, WAIT, 8);
         DaneName n = name("a.example.com");
