@@ -29,9 +29,8 @@ import java.util.function.Function;
  * {@link DnssecStatus#BUSY} at once, so that black-holed names tie up a bounded number of threads and everyone else
  * keeps logging in.
  *
- * <p>Refresh ahead: a secure answer that a request used during its lifetime is looked up again in the background once
- * it enters its refresh window (its last fifth, or the last three lookup times when that is longer), one refresh per
- * name at a time, and only while a quarter of the lookup slots (at least one) stays free for requests (otherwise it
+ * <p>Refresh ahead: a secure answer that a request uses in its refresh window (its last fifth, or the last three lookup
+ * times when that is longer) is looked up again in the background at once, one refresh per name at a time, and only while a quarter of the lookup slots (at least one) stays free for requests (otherwise it
  * tries again a tenth of a second later). A refresh that brings an answer (secure, a secure denial, or insecure)
  * replaces the cached one; one that fails (timeout, error, bogus, busy) leaves the current answer until it expires and
  * is retried on the name's next use, not before half its remaining life or the negative TTL has passed. Nothing is
@@ -71,10 +70,8 @@ final class LookupCache {
     private static final class Entry {
         final TlsaLookup lookup;
         final long expiresAtMillis;
-        /** From here on a used entry is refreshed; never for a failure. */
+        /** From here on a use refreshes the entry; never for a failure. */
         final long refreshAtMillis;
-        /** Whether a request used this answer (the one that looked it up counts). */
-        boolean used;
         /** Whether a refresh check is scheduled for this entry. */
         boolean checkPending;
         /** The earliest next refresh after a failed one. */
@@ -89,9 +86,9 @@ final class LookupCache {
 
     /** Why a query runs, which decides what becomes of its answer. */
     private enum Purpose {
-        /** A request with no unexpired answer: the answer is cached and counts as used; the request waited. */
+        /** A request with no unexpired answer: the answer is cached, and the request waited for it. */
         REQUEST,
-        /** Looked up past the cache on purpose: the answer replaces the cached one, unused. */
+        /** Looked up past the cache on purpose: the answer replaces the cached one. */
         STORE,
         /** Looked up past the cache on purpose: the cache stays as it was. */
         LOOK,
@@ -221,17 +218,16 @@ final class LookupCache {
     }
 
     /**
-     * A request uses the entry: schedules its refresh check (at once when it is due) unless one is pending. Locked.
+     * A request uses the entry: in its refresh window (and past the retry time of a failed refresh), this starts a
+     * refresh in the background unless one is pending. Locked.
      */
     private void use(DaneName name, Entry entry, Function<DaneName, TlsaLookup> loader) {
-        entry.used = true;
-        if (entry.checkPending || entry.refreshAtMillis == Long.MAX_VALUE) {
-            return;
+        if (entry.checkPending || clock.millis() < Math.max(entry.refreshAtMillis, entry.retryAtMillis)) {
+            return; // a failure's refreshAtMillis is Long.MAX_VALUE: never due
         }
         entry.checkPending = true;
-        long due = Math.max(entry.refreshAtMillis, entry.retryAtMillis);
         try {
-            scheduler.schedule(() -> refreshIfDue(name, entry, loader), due - clock.millis());
+            scheduler.schedule(() -> refreshIfDue(name, entry, loader), 0);
         } catch (RuntimeException e) {
             entry.checkPending = false; // no refresh this time (a scheduler that refuses work): never the request's error
         }
@@ -242,12 +238,8 @@ final class LookupCache {
         synchronized (entries) {
             entry.checkPending = false;
             long now = clock.millis();
-            if (entries.get(name) != entry || entry.expiresAtMillis <= now || !entry.used) {
-                return; // replaced, evicted, expired or (never the case today) unused: nothing to refresh
-            }
-            if (now < Math.max(entry.refreshAtMillis, entry.retryAtMillis)) {
-                use(name, entry, loader); // ran early (a scheduler's rounding): check again when due
-                return;
+            if (entries.get(name) != entry || entry.expiresAtMillis <= now) {
+                return; // replaced, evicted or expired meanwhile: nothing to refresh
             }
         }
         if (!acquire(reservedForRequests)) {
