@@ -29,12 +29,14 @@ import java.util.function.Function;
  * {@link DnssecStatus#BUSY} at once, so that black-holed names tie up a bounded number of threads and everyone else
  * keeps logging in.
  *
- * <p>Refresh ahead: a secure answer that a request uses in its refresh window (its last fifth, or the last three lookup
- * times when that is longer) is looked up again in the background at once, one refresh per name at a time, and only while a quarter of the lookup slots (at least one) stays free for requests (otherwise it
- * tries again a tenth of a second later). A refresh that brings an answer (secure, a secure denial, or insecure)
- * replaces the cached one; one that fails (timeout, error, bogus, busy) leaves the current answer until it expires and
- * is retried on the name's next use, not before half its remaining life or the negative TTL has passed. Nothing is
- * ever served past its expiry, which counts from the moment its query was sent.
+ * <p>Refresh ahead: a secure answer that a request uses in its refresh window (its last fifth, or the last three
+ * lookup times when that is longer) is looked up again in the background at once, one refresh per name at a time,
+ * and only while a quarter of the lookup slots (at least one) stays free for requests (otherwise it tries again a
+ * tenth of a second later). A refresh that brings an answer (secure, a secure denial, or insecure) replaces the
+ * cached one; one that fails (timeout, error, bogus, busy) leaves the current answer until it expires and is retried
+ * on the name's next use, not before half its remaining life or the negative TTL has passed. An answer nobody uses in
+ * its window is not refreshed. Nothing is ever served past its expiry, which counts from the moment its query was
+ * sent.
  */
 final class LookupCache {
 
