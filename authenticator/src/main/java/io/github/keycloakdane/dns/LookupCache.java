@@ -29,13 +29,14 @@ import java.util.function.Function;
  * {@link DnssecStatus#BUSY} at once, so that black-holed names tie up a bounded number of threads and everyone else
  * keeps logging in.
  *
- * <p>Refresh ahead: a secure answer that a request used during its lifetime is looked up again in the background once
- * it enters its refresh window (its last fifth, or the last three lookup times when that is longer), one refresh per
- * name at a time, and only while a quarter of the lookup slots (at least one) stays free for requests (otherwise it
- * tries again a tenth of a second later). A refresh that brings an answer (secure, a secure denial, or insecure)
- * replaces the cached one; one that fails (timeout, error, bogus, busy) leaves the current answer until it expires and
- * is retried on the name's next use, not before half its remaining life or the negative TTL has passed. Nothing is
- * ever served past its expiry, which counts from the moment its query was sent.
+ * <p>Refresh ahead: a secure answer that a request uses in its refresh window (its last fifth, or the last three
+ * lookup times when that is longer) is looked up again in the background at once, one refresh per name at a time,
+ * and only while a quarter of the lookup slots (at least one) stays free for requests (otherwise it tries again a
+ * tenth of a second later). A refresh that brings an answer (secure, a secure denial, or insecure) replaces the
+ * cached one; one that fails (timeout, error, bogus, busy) leaves the current answer until it expires and is retried
+ * on the name's next use, not before half its remaining life or the negative TTL has passed. An answer nobody uses in
+ * its window is not refreshed. Nothing is ever served past its expiry, which counts from the moment its query was
+ * sent.
  */
 final class LookupCache {
 
@@ -71,10 +72,8 @@ final class LookupCache {
     private static final class Entry {
         final TlsaLookup lookup;
         final long expiresAtMillis;
-        /** From here on a used entry is refreshed; never for a failure. */
+        /** From here on a use refreshes the entry; never for a failure. */
         final long refreshAtMillis;
-        /** Whether a request used this answer (the one that looked it up counts). */
-        boolean used;
         /** Whether a refresh check is scheduled for this entry. */
         boolean checkPending;
         /** The earliest next refresh after a failed one. */
@@ -87,8 +86,22 @@ final class LookupCache {
         }
     }
 
-    /** A query running now: its result, and how many requests wait for it. */
-    /** @param budget the diagnostics' own slots the lookup holds, or null: one of the logins' ({@link #running}) */
+    /** Why a query runs, which decides what becomes of its answer. */
+    private enum Purpose {
+        /** A request with no unexpired answer: the answer is cached, and the request waited for it. */
+        REQUEST,
+        /** Looked up past the cache on purpose: the answer replaces the cached one. */
+        STORE,
+        /** Looked up past the cache on purpose: the cache stays as it was. */
+        LOOK,
+        /** Refresh ahead: an answer replaces the cached one, a failure leaves it. */
+        REFRESH
+    }
+
+    /**
+     * A query running now: its result, how many requests wait for it, and whose slot it holds: {@code budget}, the
+     * diagnostics' own, or null for one of the logins' ({@link #running}).
+     */
     private record InFlight(CompletableFuture<TlsaLookup> result, AtomicInteger waiters, LookupBudget budget) {
         InFlight(LookupBudget budget) {
             this(new CompletableFuture<>(), new AtomicInteger(), budget);
@@ -171,7 +184,7 @@ final class LookupCache {
             return hit;
         }
         observer.miss();
-        return load(name, loader, true, true, null);
+        return load(name, loader, Purpose.REQUEST, null);
     }
 
     /**
@@ -186,8 +199,9 @@ final class LookupCache {
     }
 
     /**
-     * Queries DNS now, past the cache, under the same concurrency limit; stores the answer (replacing any cached one)
-     * only when {@code store} is set. A lookup another caller has running is waited for, not repeated.
+     * Queries DNS now, past the cache, taking a slot of {@code budget} (never one of the logins'); stores the answer
+     * (replacing any cached one) only when {@code store} is set. A lookup another caller has running is waited for,
+     * not repeated.
      */
     TlsaLookup lookupNow(DaneName name, Function<DaneName, TlsaLookup> loader, boolean store, LookupBudget budget) {
         if (store) {
@@ -195,7 +209,7 @@ final class LookupCache {
                 entries.remove(name);
             }
         }
-        return load(name, loader, store, false, budget);
+        return load(name, loader, store ? Purpose.STORE : Purpose.LOOK, budget);
     }
 
     /** The unexpired entry for the name, or null; an expired one is dropped when {@code dropExpired}. Locked. */
@@ -214,17 +228,16 @@ final class LookupCache {
     }
 
     /**
-     * A request uses the entry: schedules its refresh check (at once when it is due) unless one is pending. Locked.
+     * A request uses the entry: in its refresh window (and past the retry time of a failed refresh), this starts a
+     * refresh in the background unless one is pending. Locked.
      */
     private void use(DaneName name, Entry entry, Function<DaneName, TlsaLookup> loader) {
-        entry.used = true;
-        if (entry.checkPending || entry.refreshAtMillis == Long.MAX_VALUE) {
-            return;
+        if (entry.checkPending || clock.millis() < Math.max(entry.refreshAtMillis, entry.retryAtMillis)) {
+            return; // a failure's refreshAtMillis is Long.MAX_VALUE: never due
         }
         entry.checkPending = true;
-        long due = Math.max(entry.refreshAtMillis, entry.retryAtMillis);
         try {
-            scheduler.schedule(() -> refreshIfDue(name, entry, loader), due - clock.millis());
+            scheduler.schedule(() -> refreshIfDue(name, entry, loader), 0);
         } catch (RuntimeException e) {
             entry.checkPending = false; // no refresh this time (a scheduler that refuses work): never the request's error
         }
@@ -235,12 +248,8 @@ final class LookupCache {
         synchronized (entries) {
             entry.checkPending = false;
             long now = clock.millis();
-            if (entries.get(name) != entry || entry.expiresAtMillis <= now || !entry.used) {
-                return; // replaced, evicted, expired or (never the case today) unused: nothing to refresh
-            }
-            if (now < Math.max(entry.refreshAtMillis, entry.retryAtMillis)) {
-                use(name, entry, loader); // ran early (a scheduler's rounding): check again when due
-                return;
+            if (entries.get(name) != entry || entry.expiresAtMillis <= now) {
+                return; // replaced, evicted or expired meanwhile: nothing to refresh
             }
         }
         if (!acquire(reservedForRequests)) {
@@ -252,7 +261,7 @@ final class LookupCache {
             running.decrementAndGet(); // a request or another refresh is looking it up already
             return;
         }
-        run(name, loader, mine, true, true);
+        run(name, loader, mine, Purpose.REFRESH);
     }
 
     /** A refresh that found no free slot checks again shortly (a tenth of a second) while the entry lives. */
@@ -264,7 +273,8 @@ final class LookupCache {
             }
             entry.checkPending = true;
             try {
-                scheduler.schedule(() -> refreshIfDue(name, entry, loader), Math.min(BUSY_RETRY_MILLIS, remaining / 2));
+                scheduler.schedule(() -> refreshIfDue(name, entry, loader),
+                        Math.min(BUSY_RETRY_MILLIS, remaining / 2));
             } catch (RuntimeException e) {
                 entry.checkPending = false;
             }
@@ -272,8 +282,9 @@ final class LookupCache {
     }
 
     /** @param budget slots of its own the lookup takes (the diagnostics'), or null: one of the logins' */
-    private TlsaLookup load(DaneName name, Function<DaneName, TlsaLookup> loader, boolean store, boolean request,
+    private TlsaLookup load(DaneName name, Function<DaneName, TlsaLookup> loader, Purpose purpose,
                             LookupBudget budget) {
+        boolean request = purpose == Purpose.REQUEST;
         InFlight existing = inFlight.get(name);
         if (existing != null) {
             return await(name, existing, request);
@@ -292,7 +303,7 @@ final class LookupCache {
         if (request) {
             observer.waited();
         }
-        return run(name, loader, mine, store, false);
+        return run(name, loader, mine, purpose);
     }
 
     /** Takes a lookup slot if {@code keepFree} slots stay free after it. */
@@ -309,8 +320,7 @@ final class LookupCache {
     }
 
     /** Runs the query this caller registered as {@code mine}, stores its answer, and frees the slot. */
-    private TlsaLookup run(DaneName name, Function<DaneName, TlsaLookup> loader, InFlight mine, boolean store,
-                           boolean refresh) {
+    private TlsaLookup run(DaneName name, Function<DaneName, TlsaLookup> loader, InFlight mine, Purpose purpose) {
         long startedMillis = clock.millis();
         long started = System.nanoTime();
         try {
@@ -322,18 +332,27 @@ final class LookupCache {
                 // not cached, and a refresh that meets one keeps the current answer
                 TlsaLookup failed = TlsaLookup.failed(DnssecStatus.NETWORK_ERROR, "TLSA lookup failed: " + e);
                 observer.lookupDone(failed.status(), System.nanoTime() - started);
-                if (refresh) {
+                if (purpose == Purpose.REFRESH) {
                     refreshFailed(name);
                 }
                 mine.result.complete(failed);
                 return failed;
             }
             observer.lookupDone(lookup.status(), System.nanoTime() - started);
-            if (refresh) {
-                refreshed(name, lookup, startedMillis);
-            } else if (store) {
-                synchronized (entries) {
-                    store(name, lookup, startedMillis).ifPresent(e -> use(name, e, loader));
+            switch (purpose) {
+                case REFRESH -> refreshed(name, lookup, startedMillis);
+                case REQUEST -> {
+                    synchronized (entries) {
+                        store(name, lookup, startedMillis).ifPresent(e -> use(name, e, loader));
+                    }
+                }
+                case STORE -> {
+                    synchronized (entries) {
+                        store(name, lookup, startedMillis);
+                    }
+                }
+                case LOOK -> {
+                    // the cache stays as it was
                 }
             }
             mine.result.complete(lookup);

@@ -549,8 +549,8 @@ class LookupCacheTest {
 
         for (int second = 0; second < 1000; second += 10) { // a steady client, every 10 s for 1000 s, TTL 100 s
             assertThat(cache.get(n, this::dns).status()).isEqualTo(DnssecStatus.SECURE);
+            scheduler.runDue(); // the background
             clock.advance(Duration.ofSeconds(10));
-            scheduler.runDue();
         }
 
         assertThat(seen.count("waited")).as("only the very first request waited for DNS").isEqualTo(1);
@@ -560,38 +560,54 @@ class LookupCacheTest {
     }
 
     @Test
-    void theRefreshIsDueAtTheLastFifthOrThreeLookupTimesBeforeExpiryWhicheverIsEarlier() throws Exception {
+    void theRefreshWindowIsTheLastFifth() throws Exception {
         LookupCache cache = cache(Duration.ofSeconds(300), Duration.ofSeconds(5), 100, WAIT, 8);
-        long start = clock.millis();
+        DaneName n = name("a.example.com");
 
-        cache.get(name("quick.example.com"), this::dns);
-        assertThat(scheduler.dueTimes()).containsExactly(start + 80_000);
-        cache.get(name("slow.example.com"), x -> {
-            clock.advance(Duration.ofSeconds(10)); // the query took 10 s: refresh 30 s before expiry, not 20 s
-            return load(DnssecStatus.SECURE, 100);
-        });
-
-        assertThat(scheduler.dueTimes()).containsExactly(start + 80_000, start + 70_000);
+        cache.get(n, this::dns);
+        clock.advance(Duration.ofMillis(79_999));
+        cache.get(n, this::dns);
+        assertThat(scheduler.dueTimes()).as("a use before the window starts nothing").isEmpty();
+        clock.advance(Duration.ofMillis(1));
+        cache.get(n, this::dns);
+        assertThat(scheduler.dueTimes()).as("a use in the window starts a refresh at once")
+                .containsExactly(clock.millis());
     }
 
     @Test
-    void aNameNotUsedInItsLastLifetimeIsNotRefreshed() throws Exception {
+    void theRefreshWindowIsThreeLookupTimesWhenThatIsLonger() throws Exception {
+        LookupCache cache = cache(Duration.ofSeconds(300), Duration.ofSeconds(5), 100, WAIT, 8);
+        DaneName n = name("a.example.com");
+
+        cache.get(n, x -> {
+            clock.advance(Duration.ofSeconds(10)); // the query took 10 s: refresh 30 s before expiry, not 20 s
+            return load(DnssecStatus.SECURE, 100);
+        }); // expires 100 s after the query was sent, 90 s from now
+        clock.advance(Duration.ofMillis(59_999));
+        cache.get(n, this::dns);
+        assertThat(scheduler.dueTimes()).isEmpty();
+        clock.advance(Duration.ofMillis(1));
+        cache.get(n, this::dns);
+        assertThat(scheduler.dueTimes()).containsExactly(clock.millis());
+    }
+
+    @Test
+    void aNameNotUsedInItsRefreshWindowIsNotRefreshedAndItsNextRequestLooksItUp() throws Exception {
         LookupCache cache = cache(Duration.ofSeconds(300), Duration.ofSeconds(5), 100, WAIT, 8);
         Recorder seen = new Recorder();
         cache.observe(seen);
         DaneName n = name("a.example.com");
 
-        cache.get(n, this::dns); // used (by the request that looked it up) at 0 s
-        clock.advance(Duration.ofSeconds(80));
-        scheduler.runDue(); // refreshed at 80 s: lives until 180 s, and nobody uses it
-        assertThat(seen.count("refresh")).isEqualTo(1);
-
-        clock.advance(Duration.ofSeconds(99));
+        cache.get(n, this::dns);
+        clock.advance(Duration.ofSeconds(50));
+        cache.get(n, this::dns); // used, but before the window
+        clock.advance(Duration.ofSeconds(50));
         scheduler.runDue();
-        assertThat(scheduler.dueTimes()).isEmpty();
-        assertThat(seen.count("refresh")).as("no second refresh").isEqualTo(1);
-        clock.advance(Duration.ofSeconds(1));
-        assertThat(cache.peek(n)).as("expired at 180 s").isNull();
+        assertThat(seen.count("refresh")).as("nothing refreshed in the background").isZero();
+        assertThat(cache.peek(n)).as("expired at 100 s").isNull();
+
+        cache.get(n, this::dns);
+        assertThat(seen.count("waited")).as("the next request looked it up").isEqualTo(2);
         assertThat(loads).hasValue(2);
     }
 
@@ -605,18 +621,23 @@ class LookupCacheTest {
         cache.get(n, this::dns);
         zone = () -> load(DnssecStatus.TIMEOUT, 0);
         clock.advance(Duration.ofSeconds(80));
+        cache.get(n, this::dns);
         scheduler.runDue(); // the refresh times out
         assertThat(seen.count("refresh failed")).isEqualTo(1);
         assertThat(cache.get(n, this::dns).detail()).as("the current answer stays").isEqualTo("load 1");
-        assertThat(scheduler.dueTimes()).as("retried after the negative TTL").containsExactly(clock.millis() + 5_000);
+        assertThat(scheduler.dueTimes()).as("not retried before the negative TTL is over").isEmpty();
 
         clock.advance(Duration.ofSeconds(5));
-        scheduler.runDue(); // times out again: the next try is due at 90 s
+        cache.get(n, this::dns);
+        scheduler.runDue(); // times out again: the next try not before 90 s
         assertThat(seen.count("refresh failed")).isEqualTo(2);
         clock.advance(Duration.ofSeconds(1));
         assertThat(cache.get(n, this::dns).detail()).isEqualTo("load 1");
+        scheduler.runDue();
+        assertThat(seen.count("refresh failed")).isEqualTo(2);
         zone = () -> load(DnssecStatus.SECURE, 100);
         clock.advance(Duration.ofSeconds(4));
+        cache.get(n, this::dns);
         scheduler.runDue(); // the third try brings an answer
         assertThat(cache.get(n, this::dns).detail()).isEqualTo("load 4");
         assertThat(seen.count("refresh")).isEqualTo(1);
@@ -632,14 +653,28 @@ class LookupCacheTest {
         zone = () -> load(DnssecStatus.SERVFAIL, 0);
         for (int second = 1; second < 100; second++) {
             clock.advance(Duration.ofSeconds(1));
-            scheduler.runDue();
             assertThat(cache.get(n, this::dns).status()).isEqualTo(DnssecStatus.SECURE);
+            scheduler.runDue();
         }
         clock.advance(Duration.ofSeconds(1));
-        scheduler.runDue();
 
         assertThat(cache.get(n, this::dns).status()).as("expired at 100 s").isEqualTo(DnssecStatus.SERVFAIL);
         assertThat(loads.get()).as("retries were spaced, not one per request").isBetween(4, 10);
+    }
+
+    @Test
+    void onlyARequestInTheWindowStartsARefresh() throws Exception {
+        LookupCache cache = cache(Duration.ofSeconds(300), Duration.ofSeconds(5), 100, WAIT, 8);
+        DaneName n = name("a.example.com");
+
+        cache.lookupNow(n, this::dns, true, DIAGNOSTICS); // e.g. a diagnosis with refresh
+        clock.advance(Duration.ofSeconds(80));
+        cache.peek(n);
+        cache.lookupNow(n, this::dns, false, DIAGNOSTICS);
+        assertThat(scheduler.dueTimes()).as("neither a look nor a diagnosis starts a refresh").isEmpty();
+        cache.get(n, this::dns);
+        assertThat(scheduler.dueTimes()).as("a request in the window does").hasSize(1);
+        assertThat(loads).hasValue(2);
     }
 
     @Test
@@ -650,6 +685,7 @@ class LookupCacheTest {
         cache.get(n, this::dns);
         zone = () -> load(DnssecStatus.NODATA, 0);
         clock.advance(Duration.ofSeconds(80));
+        cache.get(n, this::dns);
         scheduler.runDue();
 
         assertThat(cache.get(n, this::dns).status()).as("a secure denial is an answer").isEqualTo(DnssecStatus.NODATA);
@@ -672,6 +708,7 @@ class LookupCacheTest {
                         () -> load(DnssecStatus.TIMEOUT, 0)));
             }
             clock.advance(Duration.ofSeconds(80));
+            cache.get(n, this::dns);
             scheduler.runDue();
             assertThat(seen.count("refresh") + seen.count("refresh failed")).as("no refresh ran").isZero();
             assertThat(cache.get(n, this::dns).detail()).isEqualTo("load 1");
@@ -708,6 +745,7 @@ class LookupCacheTest {
             return load(DnssecStatus.SECURE, 100);
         };
         clock.advance(Duration.ofSeconds(80));
+        cache.get(n, this::dns); // a use in the window
         ExecutorService pool = Executors.newFixedThreadPool(2);
         try {
             Future<?> refresh = pool.submit(scheduler::runDue); // the refresh, on a "background" thread

@@ -74,7 +74,7 @@ public final class CacheFootprint {
         return cache(1);
     }
 
-    /** As a node runs it: every used answer also holds its pending refresh check. */
+    /** As a node runs it, refresh ahead on the node's background threads. */
     private static LookupCache cache(int size) {
         return new LookupCache(DnsSettings.defaults().withCache(Duration.ofHours(1), Duration.ofSeconds(5), size)
                 .withTimeout(Duration.ofSeconds(2)).withMaxConcurrentLookups(32), Clock.systemUTC(),
