@@ -421,22 +421,30 @@ class ClientDaneJwtIT {
     private static java.security.KeyPair multiPrimeRsa(int bits) throws Exception {
         java.math.BigInteger e = java.math.BigInteger.valueOf(65537);
         java.security.SecureRandom random = new java.security.SecureRandom();
-        while (true) {
-            java.math.BigInteger n = java.math.BigInteger.ONE;
-            java.math.BigInteger lambda = java.math.BigInteger.ONE;
-            for (int i = 0; i < bits / 1024; i++) {
-                java.math.BigInteger p = java.math.BigInteger.probablePrime(1024, random);
-                java.math.BigInteger p1 = p.subtract(java.math.BigInteger.ONE);
-                n = n.multiply(p);
-                lambda = lambda.divide(lambda.gcd(p1)).multiply(p1);
+        java.math.BigInteger n = java.math.BigInteger.ONE;
+        java.math.BigInteger lambda = java.math.BigInteger.ONE;
+        while (bits - n.bitLength() > 1024 + 64) { // 1024-bit primes, then one that makes up the length
+            java.math.BigInteger p = java.math.BigInteger.probablePrime(1024, random);
+            if (p.mod(e).equals(java.math.BigInteger.ONE)) {
+                continue; // e must be invertible modulo p - 1
             }
-            if (n.bitLength() != bits || !lambda.gcd(e).equals(java.math.BigInteger.ONE)) {
-                continue;
-            }
-            java.security.KeyFactory f = java.security.KeyFactory.getInstance("RSA");
-            return new java.security.KeyPair(f.generatePublic(new java.security.spec.RSAPublicKeySpec(n, e)),
-                    f.generatePrivate(new java.security.spec.RSAPrivateKeySpec(n, e.modInverse(lambda))));
+            n = n.multiply(p);
+            lambda = lcm(lambda, p.subtract(java.math.BigInteger.ONE));
         }
+        while (true) {
+            java.math.BigInteger q = java.math.BigInteger.probablePrime(bits - n.bitLength() + 1, random);
+            java.math.BigInteger candidate = n.multiply(q);
+            if (candidate.bitLength() == bits && !q.mod(e).equals(java.math.BigInteger.ONE)) {
+                java.math.BigInteger l = lcm(lambda, q.subtract(java.math.BigInteger.ONE));
+                java.security.KeyFactory f = java.security.KeyFactory.getInstance("RSA");
+                return new java.security.KeyPair(f.generatePublic(new java.security.spec.RSAPublicKeySpec(candidate, e)),
+                        f.generatePrivate(new java.security.spec.RSAPrivateKeySpec(candidate, e.modInverse(l))));
+            }
+        }
+    }
+
+    private static java.math.BigInteger lcm(java.math.BigInteger a, java.math.BigInteger b) {
+        return a.divide(a.gcd(b)).multiply(b);
     }
 
     @Test
