@@ -19,9 +19,11 @@ import java.util.List;
 
 /**
  * {@code client-dane-jwt}: authenticates a client by a signed JWT client assertion (RFC 7523) whose key, carried in
- * the JWT's header ({@code x5c} or {@code jwk}), matches the DNSSEC-signed TLSA records of the client's
- * {@code dane.clientid}. No client certificate and no proxy configuration are involved. Every check that needs no DNS
- * runs first, in the order of issue 13, so a malformed, stale or replayed assertion never causes a query.
+ * the JWT's header ({@code x5c} or {@code jwk}) or named there by {@code x5u} as the client's DNS URI (the key in DNS),
+ * matches the DNSSEC-signed TLSA records of the client's {@code dane.clientid}. No client certificate and no proxy
+ * configuration are involved. Every check that needs no DNS runs first (parse, claims, iss/sub/aud, times, alg, key
+ * bounds, signature, a read-only replay check), so a malformed, stale, forged or replayed assertion never causes a
+ * query; the {@code jti} is stored only once the whole proof holds (docs/DANE-JWT.md says why).
  */
 public class DaneJwtClientAuthenticator extends DaneClientAuthenticatorBase {
 

@@ -413,11 +413,43 @@ class ClientDaneJwtIT {
         assertThat(singleUseStores()).as("the good assertion's jti is stored").isGreaterThan(afterForged);
     }
 
+    /**
+     * A working RSA key pair of {@code bits} bits made in well under a second: the modulus is the product of 1024-bit
+     * primes (multi-prime RSA; a two-prime 8192-bit key takes minutes to generate on a busy machine). Its public key
+     * is an ordinary RSA key of that size, and the non-CRT private key signs with it.
+     */
+    private static java.security.KeyPair multiPrimeRsa(int bits) throws Exception {
+        java.math.BigInteger e = java.math.BigInteger.valueOf(65537);
+        java.security.SecureRandom random = new java.security.SecureRandom();
+        java.math.BigInteger n = java.math.BigInteger.ONE;
+        java.math.BigInteger lambda = java.math.BigInteger.ONE;
+        while (bits - n.bitLength() > 1024 + 64) { // 1024-bit primes, then one that makes up the length
+            java.math.BigInteger p = java.math.BigInteger.probablePrime(1024, random);
+            if (p.mod(e).equals(java.math.BigInteger.ONE)) {
+                continue; // e must be invertible modulo p - 1
+            }
+            n = n.multiply(p);
+            lambda = lcm(lambda, p.subtract(java.math.BigInteger.ONE));
+        }
+        while (true) {
+            java.math.BigInteger q = java.math.BigInteger.probablePrime(bits - n.bitLength() + 1, random);
+            java.math.BigInteger candidate = n.multiply(q);
+            if (candidate.bitLength() == bits && !q.mod(e).equals(java.math.BigInteger.ONE)) {
+                java.math.BigInteger l = lcm(lambda, q.subtract(java.math.BigInteger.ONE));
+                java.security.KeyFactory f = java.security.KeyFactory.getInstance("RSA");
+                return new java.security.KeyPair(f.generatePublic(new java.security.spec.RSAPublicKeySpec(candidate, e)),
+                        f.generatePrivate(new java.security.spec.RSAPrivateKeySpec(candidate, e.modInverse(l))));
+            }
+        }
+    }
+
+    private static java.math.BigInteger lcm(java.math.BigInteger a, java.math.BigInteger b) {
+        return a.divide(a.gcd(b)).multiply(b);
+    }
+
     @Test
     void anRsaKeyAboveOurBoundIsRefusedBeforeAnyDnsQueryEvenWhenPublished() throws Exception {
-        java.security.KeyPairGenerator g = java.security.KeyPairGenerator.getInstance("RSA");
-        g.initialize(8192);
-        java.security.KeyPair big = g.generateKeyPair();
+        java.security.KeyPair big = multiPrimeRsa(8192);
         String name = "meter8192._device.example.test";
         // published: without our bound, the key would authenticate
         publish(stack, name, "3 1 0 " + java.util.HexFormat.of().formatHex(big.getPublic().getEncoded()));
