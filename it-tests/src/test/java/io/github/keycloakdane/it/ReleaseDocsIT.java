@@ -34,6 +34,8 @@ class ReleaseDocsIT {
         List<String> versions = new ArrayList<>(List.of(KEYCLOAK));
         Arrays.stream(System.getProperty("keycloak.lines", "").split(",")).map(String::strip)
                 .filter(v -> !v.isEmpty()).forEach(versions::add);
+        versions.sort(java.util.Comparator.comparing((String v) -> Arrays.stream(v.split("\\.")).mapToInt(Integer::parseInt)
+                .toArray(), Arrays::compare).reversed());
         return versions;
     }
 
