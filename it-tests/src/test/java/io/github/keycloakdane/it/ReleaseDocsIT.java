@@ -34,6 +34,8 @@ class ReleaseDocsIT {
         List<String> versions = new ArrayList<>(List.of(KEYCLOAK));
         Arrays.stream(System.getProperty("keycloak.lines", "").split(",")).map(String::strip)
                 .filter(v -> !v.isEmpty()).forEach(versions::add);
+        versions.sort(java.util.Comparator.comparing((String v) -> Arrays.stream(v.split("\\.")).mapToInt(Integer::parseInt)
+                .toArray(), Arrays::compare).reversed());
         return versions;
     }
 
@@ -80,8 +82,14 @@ class ReleaseDocsIT {
         // sha256sum's format, which sha256sum -c checks
         assertThat(sha256).isEqualTo(java.util.HexFormat.of().formatHex(digest) + " *" + jar.getFileName());
         assertThat(Files.mismatch(jar, ItConfig.daneJar())).as("the release jar is the packaged one").isEqualTo(-1);
+        Path sbomFile = release.resolve("keycloak-dane-" + VERSION + ".cdx.json");
+        assertThat(sbomFile).as("the SBOM; cyclonedx-maven-plugin runs only online: build without -o").exists();
+        // not older than the jar: an SBOM left from an earlier build is not this build's
+        assertThat(Files.getLastModifiedTime(sbomFile).toMillis() + 1000)
+                .as("the SBOM is this build's (cyclonedx-maven-plugin runs only online: build without -o)")
+                .isGreaterThanOrEqualTo(Files.getLastModifiedTime(ItConfig.daneJar()).toMillis());
         com.fasterxml.jackson.databind.JsonNode sbom = new com.fasterxml.jackson.databind.ObjectMapper()
-                .readTree(release.resolve("keycloak-dane-" + VERSION + ".cdx.json").toFile());
+                .readTree(sbomFile.toFile());
         assertThat(sbom.path("bomFormat").asText()).isEqualTo("CycloneDX");
         assertThat(sbom.path("metadata").path("component").path("version").asText()).isEqualTo(VERSION);
         List<String> components = new ArrayList<>();

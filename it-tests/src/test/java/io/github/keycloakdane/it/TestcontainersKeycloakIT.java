@@ -143,6 +143,8 @@ class TestcontainersKeycloakIT {
                 .waitingFor(Wait.forLogMessage(".*Listening on: http://127\\.0\\.0\\.1:" + port + ".*", 1)
                         .withStartupTimeout(Duration.ofMinutes(5)))) {
             keycloak.start();
+            // "Listening on" comes before the server answers (503 until it is initialised): wait for readiness
+            awaitReady(URI.create("http://127.0.0.1:" + management + "/health/ready"), Duration.ofMinutes(3));
             System.out.printf(Locale.ROOT, "[TestcontainersKeycloakIT] Containerfile image started in %.1f s%n",
                     (System.nanoTime() - t0) / 1e9);
             String logs = keycloak.getLogs();
@@ -173,6 +175,26 @@ class TestcontainersKeycloakIT {
         try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
         }
+    }
+
+    private static void awaitReady(URI health, Duration timeout) throws Exception {
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String last = "";
+        while (System.nanoTime() < deadline) {
+            try {
+                java.net.http.HttpResponse<String> r = http.send(java.net.http.HttpRequest.newBuilder(health)
+                        .timeout(Duration.ofSeconds(5)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() == 200) {
+                    return;
+                }
+                last = r.statusCode() + " " + r.body();
+            } catch (java.io.IOException e) {
+                last = e.toString();
+            }
+            Thread.sleep(1000);
+        }
+        throw new IllegalStateException(health + " not ready within " + timeout + ": " + last);
     }
 
     /** A free port whose + 50000 (FD_SOCK2's, Keycloak's jgroups.fd.port-offset) is free too. */
