@@ -19,7 +19,7 @@ KC_VERSION=$(sed -n "s:.*<keycloak.version>\(.*\)</keycloak.version>.*:\1:p" pom
 WORK="$ROOT/demo-work"
 mkdir -p "$WORK"
 echo "== building the provider jar and the integration tests' stack"
-mvn -B -q -Dstyle.color=never -DskipTests install -pl authenticator -am >/dev/null
+mvn -B -q -Dstyle.color=never -DskipTests install -pl authenticator,gateway -am >/dev/null
 mvn -B -q -Dstyle.color=never -pl it-tests test-compile dependency:unpack@unpack-keycloak dependency:build-classpath \
   -Dmdep.includeScope=test -Dmdep.outputFile="$WORK/classpath.txt" >/dev/null
 cli() { java -jar "$JAR" "$@"; }
@@ -87,11 +87,9 @@ curl -s -w '   HTTP %{http_code}\n' --cacert "$TLS_CA" --cert "$WORK/impostor.pe
 
 echo "== TLS-native mode: the gateway checks DANE in the TLS 1.3 handshake (dane_clientid) and tells Keycloak the name"
 GATEWAY_JAR="$ROOT/gateway/target/keycloak-dane-gateway.jar"
-[ -f "$GATEWAY_JAR" ] || mvn -B -q -Dstyle.color=never -DskipTests package -pl gateway >/dev/null
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=127.0.0.1" \
   -addext "subjectAltName=IP:127.0.0.1" -keyout "$WORK/gateway.key" -out "$WORK/gateway.pem" -days 30 2>/dev/null
-GATEWAY_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-java -jar "$GATEWAY_JAR" --listen "127.0.0.1:$GATEWAY_PORT" --upstream "$KEYCLOAK_URL" \
+java -jar "$GATEWAY_JAR" --listen 127.0.0.1:0 --upstream "$KEYCLOAK_URL" \
   --cert "$WORK/gateway.pem" --key "$WORK/gateway.key" \
   --resolver "127.0.0.1:$DNS_PORT" --trust-anchors "$TRUST_ANCHORS" --allow-list .example.test \
   --unauthenticated-paths /realms/dane/.well-known/ > "$WORK/gateway.log" 2>&1 &
@@ -101,6 +99,8 @@ until grep -q "keycloak-dane gateway on" "$WORK/gateway.log"; do
   kill -0 "$GATEWAY_PID" 2>/dev/null || { cat "$WORK/gateway.log"; exit 1; }
   sleep 1
 done
+# a free port, chosen by the gateway itself (listen on port 0): its start-up line names it
+GATEWAY_PORT=$(sed -n 's/.*keycloak-dane gateway on [^ ]*:\([0-9][0-9]*\) .*/\1/p' "$WORK/gateway.log" | head -1)
 GATEWAY_TOKEN_URL="https://127.0.0.1:$GATEWAY_PORT/realms/dane/protocol/openid-connect/token"
 echo "   java -jar keycloak-dane.jar request --key device.key --cert device.pem --name $DEVICE $GATEWAY_TOKEN_URL -d grant_type=client_credentials"
 GW_RESPONSE=$(cli request --key "$WORK/device.key" --cert "$WORK/device.pem" --name "$DEVICE" --cacert "$WORK/gateway.pem" \
