@@ -16,6 +16,7 @@ import org.keycloak.jose.jws.JWSHeader;
 import org.keycloak.jose.jws.JWSInput;
 import org.keycloak.jose.jws.JWSInputException;
 import org.keycloak.representations.JsonWebToken;
+import org.keycloak.util.JsonSerialization;
 
 import java.nio.charset.StandardCharsets;
 import java.security.KeyFactory;
@@ -84,10 +85,16 @@ final class ClientAssertion {
 
     private final JWSInput jws;
     private final JsonWebToken token;
+    /**
+     * The header's fields as JSON, for those {@link JWSHeader} has no getter for on every supported Keycloak line
+     * ({@code x5u}: its {@code getOtherClaims()} came after 26.4).
+     */
+    private final Map<?, ?> headerFields;
 
-    private ClientAssertion(JWSInput jws, JsonWebToken token) {
+    private ClientAssertion(JWSInput jws, JsonWebToken token, Map<?, ?> headerFields) {
         this.jws = jws;
         this.token = token;
+        this.headerFields = headerFields;
     }
 
     /** Parses a compact JWS and its claims; refuses anything else ({@link Reason#ASSERTION_MALFORMED}). */
@@ -104,8 +111,10 @@ final class ClientAssertion {
             if (token == null || jws.getHeader() == null) {
                 throw new Refused(Reason.ASSERTION_MALFORMED, "client_assertion has no header or no claims");
             }
-            return new ClientAssertion(jws, token);
-        } catch (JWSInputException | RuntimeException e) {
+            Map<?, ?> headerFields = JsonSerialization.readValue(Base64.getUrlDecoder().decode(jws.getEncodedHeader()),
+                    Map.class);
+            return new ClientAssertion(jws, token, headerFields);
+        } catch (JWSInputException | java.io.IOException | RuntimeException e) {
             throw new Refused(Reason.ASSERTION_MALFORMED, "client_assertion is not a compact JWS with JSON claims: "
                     + e.getMessage());
         }
@@ -140,7 +149,7 @@ final class ClientAssertion {
         List<String> x5c = header.getX5c();
         boolean hasChain = x5c != null && !x5c.isEmpty();
         boolean hasJwk = header.getKey() != null;
-        boolean hasX5u = header.getOtherClaims().get(X5U) != null;
+        boolean hasX5u = headerFields.get(X5U) != null;
         int forms = (hasChain ? 1 : 0) + (hasJwk ? 1 : 0) + (hasX5u ? 1 : 0);
         if (forms != 1) {
             throw new Refused(Reason.ASSERTION_MALFORMED, forms == 0
@@ -318,7 +327,7 @@ final class ClientAssertion {
      * {@code https:} (or any other) {@code x5u} is refused and never fetched.
      */
     void requireKeyName(DaneName clientName) throws Refused {
-        Object raw = jws.getHeader().getOtherClaims().get(X5U);
+        Object raw = headerFields.get(X5U);
         if (!(raw instanceof String uri)) {
             throw new Refused(Reason.ASSERTION_MALFORMED, "x5u is not a string");
         }

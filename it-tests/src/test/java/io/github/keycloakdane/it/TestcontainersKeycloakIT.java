@@ -171,6 +171,75 @@ class TestcontainersKeycloakIT {
 
     private static final String CONTAINERFILE_NAME = "containerfile._device.example.test";
 
+    /**
+     * gateway/Containerfile, built on the local Keycloak image (it has the JDK) as its {@code BASE}: the container
+     * (host network, as an unprivileged user) terminates TLS 1.3 with {@code dane_clientid} in front of the shared
+     * stack's Keycloak, and a device with the CLI's {@code request} gets a token; another key fails the handshake.
+     */
+    @Test
+    @EnabledIf("dockerAndImage")
+    void theGatewayContainerfileImageForwardsADeviceAndRefusesAnotherKey(Stack stack) throws Exception {
+        Path context = Files.createDirectories(ItConfig.workDir().resolve("gateway-containerfile"));
+        Files.createDirectories(context.resolve("gateway/target"));
+        Files.copy(Path.of("../gateway/Containerfile"), context.resolve("gateway/Containerfile"),
+                StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(io.github.keycloakdane.it.harness.DaneGatewayProcess.jar(),
+                context.resolve("gateway/target/keycloak-dane-gateway.jar"), StandardCopyOption.REPLACE_EXISTING);
+        String image = "keycloak-dane/gateway-containerfile-it:latest";
+        long t0 = System.nanoTime();
+        run(List.of("docker", "build", "-q", "--network", "host", "--build-arg", "BASE=" + KeycloakImage.build(),
+                "-f", context.resolve("gateway/Containerfile").toString(), "-t", image, context.toString()));
+        System.out.printf(Locale.ROOT, "[TestcontainersKeycloakIT] gateway/Containerfile built in %.1f s%n",
+                (System.nanoTime() - t0) / 1e9);
+
+        Issued device = TestPki.leaf("gateway-container").build();
+        Issued impostor = TestPki.leaf("gateway-container impostor").build();
+        daneClient(stack.admin(), "gateway-container", GATEWAY_NAME);
+        publish(stack, GATEWAY_NAME, daneEe(device.cert()));
+        Issued tlsCa = TestPki.ca("gateway container TLS CA").build();
+        Issued serverCert = TestPki.tlsServer(tlsCa, "127.0.0.1");
+        Path files = Files.createDirectories(context.resolve("files"));
+        Path caFile = TestPki.writePem(files.resolve("ca.pem"), List.of(tlsCa.cert()));
+        TestPki.writePem(files.resolve("tls.pem"), List.of(serverCert.cert()));
+        TestPki.writePem(files.resolve("tls.key"), serverCert.keyPair().getPrivate());
+        TestPki.writePem(files.resolve("device.pem"), List.of(device.cert()));
+        TestPki.writePem(files.resolve("device.key"), device.keyPair().getPrivate());
+        TestPki.writePem(files.resolve("impostor.key"), impostor.keyPair().getPrivate());
+        int port = freePort();
+        try (GenericContainer<?> gateway = new GenericContainer<>(DockerImageName.parse(image))
+                .withNetworkMode("host").withImagePullPolicy(PullPolicy.defaultPolicy())
+                .withCopyFileToContainer(MountableFile.forHostPath(files.resolve("tls.pem"), 0644), "/etc/gateway/tls.pem")
+                .withCopyFileToContainer(MountableFile.forHostPath(files.resolve("tls.key"), 0644), "/etc/gateway/tls.key")
+                .withCopyFileToContainer(MountableFile.forHostPath(stack.trustAnchorFile(), 0644),
+                        "/etc/gateway/anchors.zone")
+                .withCommand("--listen", "127.0.0.1:" + port, "--upstream", stack.keycloak().baseUri().toString(),
+                        "--cert", "/etc/gateway/tls.pem", "--key", "/etc/gateway/tls.key",
+                        "--resolver", "127.0.0.1:" + stack.knot().port(), "--trust-anchors", "/etc/gateway/anchors.zone",
+                        "--allow-list", ".example.test")
+                .waitingFor(Wait.forLogMessage(".*keycloak-dane gateway on .*", 1)
+                        .withStartupTimeout(Duration.ofMinutes(2)))) {
+            gateway.start();
+            String url = "https://127.0.0.1:" + port + "/realms/" + REALM + "/protocol/openid-connect/token";
+
+            CliRunner.Result granted = CliRunner.run("request", "--key", files.resolve("device.key").toString(),
+                    "--cert", files.resolve("device.pem").toString(), "--name", GATEWAY_NAME,
+                    "--cacert", caFile.toString(), url, "-d", "grant_type=client_credentials");
+            CliRunner.Result refused = CliRunner.run("request", "--key", files.resolve("impostor.key").toString(),
+                    "--cert", files.resolve("device.pem").toString(), "--name", GATEWAY_NAME,
+                    "--cacert", caFile.toString(), url, "-d", "grant_type=client_credentials");
+
+            assertThat(granted.exitCode()).as(granted + "\n" + gateway.getLogs()).isZero();
+            String token = com.fasterxml.jackson.databind.json.JsonMapper.builder().build()
+                    .readTree(granted.stdout()).path("access_token").asText();
+            assertThat(com.nimbusds.jwt.SignedJWT.parse(token).getJWTClaimsSet().getStringClaim("dane_clientid"))
+                    .isEqualTo(GATEWAY_NAME);
+            assertThat(refused.exitCode()).as("a key that is not the device's: " + refused).isNotZero();
+            assertThat(gateway.getLogs()).contains("authenticated " + GATEWAY_NAME);
+        }
+    }
+
+    private static final String GATEWAY_NAME = "gateway-container._device.example.test";
+
     private static int freePort() throws java.io.IOException {
         try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
