@@ -278,31 +278,20 @@ public final class DaneTlsClient {
         byte[] requestContext = request.getCertificateRequestContext();
         Certificate certificate = new Certificate(requestContext == null ? new byte[0] : requestContext, entries);
         AsymmetricKeyParameter privateKey = PrivateKeyFactory.createKey(key.getEncoded());
-        SignatureAndHashAlgorithm algorithm = signatureAlgorithm(privateKey);
-        if (algorithm == null) {
+        SignatureAndHashAlgorithm algorithm;
+        if (privateKey instanceof ECPrivateKeyParameters ec) {
+            int bits = ec.getParameters().getCurve().getFieldSize();
+            short hash = bits > 384 ? HashAlgorithm.sha512 : bits > 256 ? HashAlgorithm.sha384 : HashAlgorithm.sha256;
+            algorithm = SignatureAndHashAlgorithm.getInstance(hash, SignatureAlgorithm.ecdsa);
+        } else if (privateKey instanceof RSAKeyParameters) {
+            algorithm = SignatureAndHashAlgorithm.rsa_pss_rsae_sha256;
+        } else if (privateKey instanceof Ed25519PrivateKeyParameters) {
+            algorithm = SignatureAndHashAlgorithm.ed25519;
+        } else {
             throw new IOException("unsupported key type " + key.getAlgorithm());
         }
         return new BcDefaultTlsCredentialedSigner(new TlsCryptoParameters(context), crypto, privateKey, certificate,
                 algorithm);
-    }
-
-    /**
-     * The TLS 1.3 CertificateVerify algorithm for a key (the gateway signs its own with the same rule): ECDSA with the
-     * curve's hash, RSA-PSS with SHA-256, Ed25519; null for any other key.
-     */
-    public static SignatureAndHashAlgorithm signatureAlgorithm(AsymmetricKeyParameter key) {
-        if (key instanceof ECPrivateKeyParameters ec) {
-            int bits = ec.getParameters().getCurve().getFieldSize();
-            short hash = bits > 384 ? HashAlgorithm.sha512 : bits > 256 ? HashAlgorithm.sha384 : HashAlgorithm.sha256;
-            return SignatureAndHashAlgorithm.getInstance(hash, SignatureAlgorithm.ecdsa);
-        }
-        if (key instanceof RSAKeyParameters) {
-            return SignatureAndHashAlgorithm.rsa_pss_rsae_sha256;
-        }
-        if (key instanceof Ed25519PrivateKeyParameters) {
-            return SignatureAndHashAlgorithm.ed25519;
-        }
-        return null;
     }
 
     /** {@code opaque ClientName<0..2^8-1>}: one length octet, then the name's ASCII octets. */

@@ -1,6 +1,5 @@
 package io.github.keycloakdane.gateway;
 
-import io.github.keycloakdane.cli.DaneTlsClient;
 import io.github.keycloakdane.core.CertificateParser;
 import io.github.keycloakdane.core.DaneName;
 import io.github.keycloakdane.core.DaneOutcome;
@@ -9,13 +8,18 @@ import io.github.keycloakdane.core.InvalidNameException;
 import io.github.keycloakdane.core.Reason;
 import io.github.keycloakdane.core.SafeText;
 import org.bouncycastle.crypto.params.AsymmetricKeyParameter;
+import org.bouncycastle.crypto.params.ECPrivateKeyParameters;
+import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
+import org.bouncycastle.crypto.params.RSAKeyParameters;
 import org.bouncycastle.tls.AlertDescription;
 import org.bouncycastle.tls.AlertLevel;
 import org.bouncycastle.tls.Certificate;
 import org.bouncycastle.tls.CertificateEntry;
 import org.bouncycastle.tls.CertificateRequest;
 import org.bouncycastle.tls.DefaultTlsServer;
+import org.bouncycastle.tls.HashAlgorithm;
 import org.bouncycastle.tls.ProtocolVersion;
+import org.bouncycastle.tls.SignatureAlgorithm;
 import org.bouncycastle.tls.SignatureAndHashAlgorithm;
 import org.bouncycastle.tls.TlsCredentials;
 import org.bouncycastle.tls.TlsFatalAlert;
@@ -70,8 +74,16 @@ final class DaneTlsServer extends DefaultTlsServer {
     @Override
     public TlsCredentials getCredentials() throws IOException {
         AsymmetricKeyParameter key = config.key();
-        SignatureAndHashAlgorithm algorithm = DaneTlsClient.signatureAlgorithm(key);
-        if (algorithm == null) {
+        SignatureAndHashAlgorithm algorithm;
+        if (key instanceof ECPrivateKeyParameters ec) {
+            int bits = ec.getParameters().getCurve().getFieldSize();
+            short hash = bits > 384 ? HashAlgorithm.sha512 : bits > 256 ? HashAlgorithm.sha384 : HashAlgorithm.sha256;
+            algorithm = SignatureAndHashAlgorithm.getInstance(hash, SignatureAlgorithm.ecdsa);
+        } else if (key instanceof RSAKeyParameters) {
+            algorithm = SignatureAndHashAlgorithm.rsa_pss_rsae_sha256;
+        } else if (key instanceof Ed25519PrivateKeyParameters) {
+            algorithm = SignatureAndHashAlgorithm.ed25519;
+        } else {
             throw new TlsFatalAlert(AlertDescription.internal_error, "unsupported gateway key type");
         }
         return new BcDefaultTlsCredentialedSigner(new TlsCryptoParameters(context), (BcTlsCrypto) getCrypto(), key,
