@@ -401,8 +401,13 @@ class ProductionClusterIT {
      * Sequential and index scans of Keycloak's {@code client_attributes} table so far, once every Keycloak backend's
      * statistics have reached PostgreSQL (a backend reports them at most once a second, when idle).
      */
+    /**
+     * PostgreSQL's scan counters of {@code client_attributes}, once every backend has reported: PostgreSQL 15 holds a
+     * backend's counters for up to 10 s after its last transaction (PGSTAT_IDLE_INTERVAL) when it flushed less than a
+     * second before, so a shorter wait could count the previous step's queries in the next one.
+     */
     private static long clientAttributeScans() throws Exception {
-        Thread.sleep(2500);
+        Thread.sleep(11_000);
         return Long.parseLong(postgres.sql("SELECT coalesce(seq_scan, 0) + coalesce(idx_scan, 0) FROM"
                 + " pg_stat_user_tables WHERE relname = 'client_attributes'"));
     }
