@@ -15,6 +15,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.keycloak.representations.idm.RealmRepresentation;
 
 import java.net.URI;
 import java.nio.file.Path;
@@ -23,15 +24,19 @@ import java.util.List;
 import java.util.Map;
 
 import static io.github.keycloakdane.it.DaneScenarios.REALM;
+import static io.github.keycloakdane.it.DaneScenarios.createX509Client;
 import static io.github.keycloakdane.it.DaneScenarios.daneEe;
 import static io.github.keycloakdane.it.DaneScenarios.publish;
+import static io.github.keycloakdane.it.DaneScenarios.representation;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Keycloak terminating TLS itself ({@code https-client-auth=request}, the {@code default} x509cert-lookup): no proxy,
  * and the whole presented chain reaches the matcher, so a digest DANE-TA record on the CA works too. The TLS layer
  * checks client certificates against Keycloak's truststore, so the devices here carry an organisation CA's
- * certificates and that CA is in the truststore; DANE then decides which device is which.
+ * certificates and that CA is in the truststore; DANE then decides which device is which. The same instance serves
+ * Keycloak's own client-x509 on that listener (HTTPS only, the truststore's verdict in the handshake).
  */
 @ExtendWith(SharedStack.class)
 class DirectMtlsIT {
@@ -41,6 +46,9 @@ class DirectMtlsIT {
     /** DANE-TA on an intermediate CA (the device sends leaf, intermediate, root): {@code 2 0 1} and {@code 2 1 1}. */
     private static final String BRANCH_CERT = "cert._branch.example.test";
     private static final String BRANCH_SPKI = "spki._branch.example.test";
+
+    private static final String X509_REALM = "https-it";
+    private static final String X509_CLIENT = "x509-direct";
 
     private static KeycloakServer keycloak;
     private static Issued gateway;
@@ -61,6 +69,10 @@ class DirectMtlsIT {
                 .option("--truststore-paths=" + trustedClientCas)
                 .option("--spi-client--jpa--searchable-attributes=dane.clientid")
                 .start();
+        // Keycloak's own client-x509 on the same TLS listener (once KeycloakHttpsIT's own instance)
+        keycloak.admin().realms().create(representation(Map.of("realm", X509_REALM, "enabled", true),
+                RealmRepresentation.class));
+        createX509Client(keycloak.admin().realm(X509_REALM), X509_CLIENT, "CN=direct-device");
         DaneScenarios.daneClient(keycloak.admin(), "gateway", GATEWAY);
         DaneScenarios.daneClient(keycloak.admin(), "edge", EDGE);
         DaneScenarios.daneClient(keycloak.admin(), "branch-cert", BRANCH_CERT);
@@ -143,5 +155,46 @@ class DirectMtlsIT {
             body.put(form[i], form[i + 1]);
         }
         return https(device).postForm(URI.create(keycloak.realmUri(REALM) + "/protocol/openid-connect/token"), body);
+    }
+
+    // ------------------------------------------------------------------ Keycloak's own HTTPS and client-x509
+
+    private static TlsHttp.Response x509Token(TlsHttp http) {
+        return http.postForm(URI.create(keycloak.realmUri(X509_REALM) + "/protocol/openid-connect/token"),
+                Map.of("grant_type", "client_credentials", "client_id", X509_CLIENT));
+    }
+
+    @Test
+    void servesHttpsOnly() {
+        assertThat(keycloak.baseUri().getScheme()).isEqualTo("https");
+        TlsHttp.Response r = TlsHttp.trusting(tlsCa.cert())
+                .get(URI.create(keycloak.realmUri("master") + "/.well-known/openid-configuration"));
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.json().get("issuer").asText()).isEqualTo(keycloak.realmUri("master").toString());
+    }
+
+    @Test
+    void keycloaksClientX509TakesTheCertificateFromTheTlsLayer() {
+        Issued device = TestPki.leaf("direct-device").issuer(orgCa).build();
+
+        TlsHttp.Response r = x509Token(TlsHttp.trusting(tlsCa.cert()).withClientCertificate(device, orgCa.cert()));
+
+        assertThat(r.status()).as(r.toString()).isEqualTo(200);
+        assertThat(x509Token(TlsHttp.trusting(tlsCa.cert())).status()).as("without a certificate").isEqualTo(401);
+    }
+
+    /**
+     * With https-client-auth=request the TLS layer validates a presented certificate against Keycloak's truststore
+     * and ends the handshake (certificate_unknown) when that fails: a self-signed DANE-EE device certificate never
+     * reaches an authenticator over direct mTLS unless it (or its issuer) is in the truststore.
+     */
+    @Test
+    void handshakeFailsForACertificateOutsideTheTruststore() {
+        Issued selfSigned = TestPki.leaf("direct-device").build();
+        TlsHttp http = TlsHttp.trusting(tlsCa.cert()).withClientCertificate(selfSigned);
+
+        assertThatThrownBy(() -> x509Token(http))
+                .hasRootCauseInstanceOf(javax.net.ssl.SSLHandshakeException.class)
+                .rootCause().hasMessageContaining("certificate_unknown");
     }
 }
